@@ -1,0 +1,300 @@
+"""From decoded text to `documents.text`: the one place where the text is changed.
+
+Everything that alters characters or lines happens here, once, before any offset is taken:
+Unicode NFC and look-alike letters, line endings, gazette running headers and signature stamps,
+the website page around a document, and hard-wrapped lines re-joined into paragraphs. Later
+stages only read the result, so their offsets always index `documents.text`.
+"""
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass
+
+import regex
+
+from . import rules
+from .textutil import has_lower, is_upper_text
+
+# --- characters -------------------------------------------------------------------------------
+
+_CHAR_MAP = {
+    "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u200a": " ", "\u2002": " ",
+    "\u2003": " ", "\u3000": " ", "\t": " ",
+    "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "", "\u00ad": "",
+    "\u00d0": "Đ",  # Latin capital eth, printed for Đ by many PDF producers and OCR engines
+    "\u00f0": "đ",
+    "\u0189": "Đ",  # African D
+    "\u2028": "\n", "\u2029": "\n", "\x0b": "\n", "\x0c": "\n", "\x85": "\n",
+    "\uf0b7": "•", "\uf0a7": "▪", "\uf02d": "-",  # private-use bullets from Word/PDF symbol fonts
+}
+_CTRL_RE = regex.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_SPACES_RE = regex.compile(r" {2,}")
+
+
+def clean_chars(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", text)
+    text = text.translate(str.maketrans(_CHAR_MAP))
+    text = _CTRL_RE.sub("", text)
+    return unicodedata.normalize("NFC", text)
+
+
+# --- rule data --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _LineRules:
+    website: regex.Pattern
+    website_tail: regex.Pattern
+    motto: regex.Pattern
+    gazette_header: regex.Pattern
+    gazette_banner: regex.Pattern
+    stamp_key: regex.Pattern
+    stamp_signer: regex.Pattern
+    stamp_time: regex.Pattern
+    strong_marker: regex.Pattern
+    weak_marker: regex.Pattern
+    doc_type_line: regex.Pattern
+    preamble_start: regex.Pattern
+
+
+def _alt(items) -> str:
+    return "|".join(f"(?:{p})" for p in items)
+
+
+@functools.lru_cache(maxsize=1)
+def line_rules() -> _LineRules:
+    chrome = rules.load("chrome.yaml")
+    outline = rules.load("outline.yaml")
+    types = rules.load("doc_types.yaml")
+    strong = [m["pattern"] for m in outline["markers"] if m.get("strong")]
+    weak = [m["pattern"] for m in outline["markers"] if not m.get("strong")]
+    type_names = sorted({t["name"] for t in types["types"]} | {a for t in types["types"] for a in t.get("header_aliases", [])},
+                        key=len, reverse=True)
+    keys = lambda ks: _alt(regex.escape(k) for k in ks)
+    return _LineRules(
+        website=regex.compile(_alt(chrome["website_markers"]), regex.MULTILINE),
+        website_tail=regex.compile(_alt(chrome["website_tail"]), regex.IGNORECASE),
+        motto=regex.compile(_alt(chrome["header_mottos"])),
+        gazette_header=regex.compile(chrome["gazette_header"]),
+        gazette_banner=regex.compile(_alt(chrome["gazette_banners"])),
+        stamp_key=regex.compile(rf"^(?:{keys(chrome['stamp_keys'])})\s*:"),
+        stamp_signer=regex.compile(rf"^(?:{keys(chrome['stamp_signer_keys'])})\s*:"),
+        stamp_time=regex.compile(rf"^(?:{keys(chrome['stamp_time_keys'])})\s*:"),
+        strong_marker=regex.compile(rf"^(?:{_alt(strong)})"),
+        weak_marker=regex.compile(rf"^(?:{_alt(weak)})"),
+        doc_type_line=regex.compile(rf"^(?i:{_alt(regex.escape(n) for n in type_names)})\s*$"),
+        preamble_start=regex.compile(rf"^(?:{_alt(outline.get('paragraph_starts', ['Căn cứ']))})"),
+    )
+
+
+# --- artefacts: gazette headers, page numbers, stamps ------------------------------------------
+
+_PAGE_NO_RE = regex.compile(r"^(?:-\s*)?\d{1,4}(?:\s*-)?$")
+_SEPARATOR_RE = regex.compile(r"^[-_=*.–—~…\s]{3,}$")
+
+
+def remove_artefacts(lines: list[str]) -> list[str]:
+    """Drop gazette running headers (with the page number and banners beside them) and
+    digital-signature stamps; they are page furniture, not document text."""
+    lr = line_rules()
+    drop = [False] * len(lines)
+    for i, line in enumerate(lines):
+        if lr.gazette_header.match(line):
+            drop[i] = True
+            # the page number and the gazette's section banner sit within two lines of it
+            for j in (i - 2, i - 1, i + 1, i + 2, i + 3):
+                if 0 <= j < len(lines) and (_PAGE_NO_RE.match(lines[j]) or lr.gazette_banner.match(lines[j])):
+                    drop[j] = True
+    i = 0
+    while i < len(lines):
+        if lr.stamp_key.match(lines[i]):
+            j = i
+            while j < len(lines) and lr.stamp_key.match(lines[j]):
+                j += 1
+            run = lines[i:j]
+            if any(lr.stamp_signer.match(x) for x in run) and any(lr.stamp_time.match(x) for x in run):
+                for k in range(i, j):
+                    drop[k] = True
+            i = max(j, i + 1)
+        else:
+            i += 1
+    return [line for line, d in zip(lines, drop) if not d]
+
+
+# --- website page around the document ----------------------------------------------------------
+
+def _motto_line(lines: list[str], start: int = 0) -> int | None:
+    """Index of the first line where a header motto begins (it may run over two lines)."""
+    lr = line_rules()
+    for i in range(start, len(lines)):
+        if not lines[i]:
+            continue
+        joined = lines[i] if i + 1 >= len(lines) else f"{lines[i]} {lines[i + 1]}"
+        m = lr.motto.search(joined)
+        if m and m.start() < len(lines[i]) and (m.start() == 0 or is_upper_text(lines[i][: m.start()])):
+            return i
+    return None
+
+
+def cut_website(lines: list[str]) -> list[str]:
+    """Drop a website's banner, metadata panel and summary before the document header, and its
+    footer after the document."""
+    lr = line_rules()
+    motto = _motto_line(lines)
+    if motto is not None and motto > 0 and lr.website.search("\n".join(lines[:motto])):
+        # step back over the issuer block: upper-case lines, separators and blanks
+        start = motto
+        j = motto - 1
+        while j >= 0 and motto - j <= 10:
+            line = lines[j]
+            if not line or _SEPARATOR_RE.match(line) or is_upper_text(line):
+                if line and not _SEPARATOR_RE.match(line):
+                    start = j
+                j -= 1
+                continue
+            break
+        lines = lines[start:]
+    for i, line in enumerate(lines):
+        if lr.website_tail.match(line):
+            lines = lines[:i]
+            break
+    return lines
+
+
+# --- markdown emphasis left by converters ------------------------------------------------------
+
+_MD_EMPH_RE = regex.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_MD_OPEN_RE = regex.compile(r"^(\*\*|__)(?=\S)|(?<=\S)(\*\*|__)$")
+_MD_HEADING_RE = regex.compile(r"^#{1,6}\s+")
+
+
+def strip_markdown(line: str) -> str:
+    line = _MD_HEADING_RE.sub("", line)
+    line = _MD_EMPH_RE.sub(r"\2", line)
+    return _MD_OPEN_RE.sub("", line)
+
+
+# --- hard-wrapped lines ------------------------------------------------------------------------
+
+_TERMINAL_RE = regex.compile(r"[.;!?…](?:[\"”’)\]]*|/\.)?$|\./\.$")
+_COLON_END_RE = regex.compile(r":[\"”’)\]]*$")
+_CONTINUATION_END = frozenset(
+    "và của với các về cho tại trong theo số sở bộ cục ban ngày tháng năm hoặc để từ đến những là có "
+    "được bằng trên dưới nhằm như mà thì nhưng vì do qua khi sau trước nếu ủy ubnd hđnd chi viện "
+    "tổng trung văn phòng một hai ba".split()
+)
+
+
+def wrap_width(lines: list[str]) -> int | None:
+    """The column the text was hard-wrapped at, or None when lines are whole paragraphs."""
+    lengths = sorted(len(x) for x in lines if len(x) > 0)
+    if len(lengths) < 8:
+        return None
+    p90 = lengths[int(0.9 * (len(lengths) - 1))]
+    if p90 > 140 or p90 < 40:
+        return None
+    near = sum(1 for n in lengths if n >= p90 - 12) / len(lengths)
+    return p90 if near >= 0.2 else None
+
+
+def _starts_lower(s: str) -> bool:
+    for ch in s:
+        if ch.isalpha():
+            return ch.islower()
+        if ch.isdigit():
+            return True  # "7619/QĐ-BCA", "2025" continue a sentence
+        if ch in "“\"(‘'":
+            continue
+        return False
+    return False
+
+
+def _first_word(s: str) -> str:
+    return s.split(" ", 1)[0] if s else ""
+
+
+def _is_header_line(line: str) -> bool:
+    lr = line_rules()
+    return bool(
+        _SEPARATOR_RE.match(line) or lr.doc_type_line.match(line) or line.startswith(("Số:", "Số :", "Số "))
+        and regex.match(r"^Số\s*:?\s*\d", line) or lr.motto.search(line) or line.startswith("Độc lập")
+    )
+
+
+def _should_join(prev: str, nxt: str, prev_is_first: bool, width: int) -> bool:
+    """Decide whether `nxt` continues the paragraph whose last line is `prev`."""
+    lr = line_rules()
+    if _is_header_line(prev) or _is_header_line(nxt):
+        return False
+    prev_upper, nxt_upper = is_upper_text(prev), is_upper_text(nxt)
+    if prev_upper and not nxt_upper and has_lower(_first_word(nxt)):
+        return False  # "THỦ TƯỚNG" / "Phạm Minh Chính", "CHỈ THỊ" / "Căn cứ"
+    if not prev_upper and nxt_upper and has_lower(prev) and len(nxt.split()) >= 2:
+        return False  # "…năm 2025" / "CÔNG ĐIỆN"
+    full = len(prev) >= width - 12
+    if lr.strong_marker.match(nxt):
+        last = prev.rsplit(" ", 1)[-1].lower()
+        return full and not _TERMINAL_RE.search(prev) and last in {"điều", "khoản", "điểm", "số", "mục", "tại"}
+    if lr.weak_marker.match(nxt):
+        # "… kinh tế\n- xã hội" is a wrap; "…;\n- Rà soát" starts a bullet
+        return full and not (_TERMINAL_RE.search(prev) or _COLON_END_RE.search(prev))
+    if lr.preamble_start.match(nxt) and (_TERMINAL_RE.search(prev) or not full):
+        return False
+    if _TERMINAL_RE.search(prev):
+        return full
+    if _COLON_END_RE.search(prev):
+        return full and _starts_lower(nxt)
+    if full:
+        return True
+    if prev_is_first:
+        # A short first line: the website wrapped it early. A heading ("1. Mục đích") followed by
+        # a capitalised sentence is not continued unless it visibly breaks off mid-phrase.
+        if lr.strong_marker.match(prev) and not _starts_lower(nxt) and not prev_upper:
+            last = prev.rsplit(" ", 1)[-1]
+            return prev.endswith(",") or last.lower() in _CONTINUATION_END
+        return True
+    return False
+
+
+def unwrap(lines: list[str], width: int) -> list[str]:
+    """Re-join hard-wrapped lines into paragraphs (one per line); blank lines are kept."""
+    out: list[str] = []
+    prev_line = ""          # the last physical line (joining looks at it, not the paragraph)
+    prev_is_first = True    # whether prev_line opened its paragraph
+    for line in lines:
+        if not line:
+            out.append("")
+            prev_line, prev_is_first = "", True
+            continue
+        if prev_line and _should_join(prev_line, line, prev_is_first, width):
+            out[-1] = f"{out[-1]} {line}"
+            prev_is_first = False
+        else:
+            out.append(line)
+            prev_is_first = True
+        prev_line = line
+    return out
+
+
+# --- the whole normalization -------------------------------------------------------------------
+
+def normalize(text: str, hard_wrapped: bool | None = None) -> str:
+    """Decoded text → the normalized `documents.text`."""
+    text = clean_chars(text)
+    lines = [_SPACES_RE.sub(" ", strip_markdown(line.strip())).strip() for line in text.split("\n")]
+    lines = remove_artefacts(lines)
+    lines = cut_website(lines)
+    if hard_wrapped is not False:
+        width = wrap_width(lines)
+        if width is not None or hard_wrapped:
+            lines = unwrap(lines, width or 80)
+    # collapse runs of blank lines, trim blank lines at both ends
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)

@@ -1,0 +1,44 @@
+"""Loading the data files of `rules/` once per process.
+
+Rules are data (YAML/TSV) so that a new form is a data change, not a code change. Each
+loader is cached, so a worker process compiles every pattern once.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import regex
+import yaml
+
+RULES_DIR = Path(os.environ.get("VANBAN_RULES", Path(__file__).resolve().parent.parent / "rules"))
+
+# Guard for every rule-driven pattern: no single match may run away on hostile input.
+REGEX_TIMEOUT = float(os.environ.get("VANBAN_REGEX_TIMEOUT", "2.0"))
+
+
+@functools.lru_cache(maxsize=None)
+def load(name: str) -> Any:
+    """Parsed content of rules/<name> (YAML)."""
+    path = RULES_DIR / name
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@functools.lru_cache(maxsize=None)
+def compile_pattern(pattern: str, flags: int = 0) -> regex.Pattern:
+    return regex.compile(pattern, flags | regex.V0)
+
+
+@functools.lru_cache(maxsize=1)
+def rules_fingerprint() -> str:
+    """Hash of every rules file: part of the cache key, so editing a rule re-runs documents."""
+    h = hashlib.sha256()
+    for path in sorted(RULES_DIR.rglob("*")):
+        if path.is_file():
+            h.update(path.relative_to(RULES_DIR).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
