@@ -26,6 +26,9 @@ class DocumentMeta:
     # Spans of header parts (for highlighting and for "not a citation: own number").
     number_span: tuple[int, int] | None = None
     title_span: tuple[int, int] | None = None
+    # Regions that are not body text: header blocks (of the document and of attached documents),
+    # recipients lists and signature blocks, as (start, end, kind).
+    zones: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -57,6 +57,8 @@ class _LineRules:
     weak_marker: regex.Pattern
     doc_type_line: regex.Pattern
     preamble_start: regex.Pattern
+    authority: regex.Pattern
+    signer_title_end: regex.Pattern
 
 
 def _alt(items) -> str:
@@ -68,6 +70,7 @@ def line_rules() -> _LineRules:
     chrome = rules.load("chrome.yaml")
     outline = rules.load("outline.yaml")
     types = rules.load("doc_types.yaml")
+    header = rules.load("header.yaml")
     strong = [m["pattern"] for m in outline["markers"] if m.get("strong")]
     weak = [m["pattern"] for m in outline["markers"] if not m.get("strong")]
     type_names = sorted({t["name"] for t in types["types"]} | {a for t in types["types"] for a in t.get("header_aliases", [])},
@@ -86,6 +89,8 @@ def line_rules() -> _LineRules:
         weak_marker=regex.compile(rf"^(?:{_alt(weak)})"),
         doc_type_line=regex.compile(rf"^(?i:{_alt(regex.escape(n) for n in type_names)})\s*$"),
         preamble_start=regex.compile(rf"^(?:{_alt(outline.get('paragraph_starts', ['Căn cứ']))})"),
+        authority=regex.compile(header["authority_prefix"]),
+        signer_title_end=regex.compile(rf"(?:^|\s)(?:{_alt(header['signer_title_ends'])})$"),
     )
 
 
@@ -165,14 +170,15 @@ def cut_website(lines: list[str]) -> list[str]:
 
 # --- markdown emphasis left by converters ------------------------------------------------------
 
-_MD_EMPH_RE = regex.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
-_MD_OPEN_RE = regex.compile(r"^(\*\*|__)(?=\S)|(?<=\S)(\*\*|__)$")
+# "**bold**" from Markdown converters; "__" is left alone (it draws separator lines).
+_MD_EMPH_RE = regex.compile(r"\*\*(?=[^\s*])(.+?)(?<=[^\s*])\*\*")
+_MD_OPEN_RE = regex.compile(r"^\*\*(?=[^\s*])|(?<=[^\s*])\*\*$")
 _MD_HEADING_RE = regex.compile(r"^#{1,6}\s+")
 
 
 def strip_markdown(line: str) -> str:
     line = _MD_HEADING_RE.sub("", line)
-    line = _MD_EMPH_RE.sub(r"\2", line)
+    line = _MD_EMPH_RE.sub(r"\1", line)
     return _MD_OPEN_RE.sub("", line)
 
 
@@ -180,10 +186,11 @@ def strip_markdown(line: str) -> str:
 
 _TERMINAL_RE = regex.compile(r"[.;!?…](?:[\"”’)\]]*|/\.)?$|\./\.$")
 _COLON_END_RE = regex.compile(r":[\"”’)\]]*$")
+_BARE_MARKER_RE = regex.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*|[IVXL]{1,6}|[a-zđ]|\(\d{1,3}\))\s*[.)\-–:]?$|^[-–+•]$|^Điều \d+\.?$")
 _CONTINUATION_END = frozenset(
     "và của với các về cho tại trong theo số sở bộ cục ban ngày tháng năm hoặc để từ đến những là có "
     "được bằng trên dưới nhằm như mà thì nhưng vì do qua khi sau trước nếu ủy ubnd hđnd chi viện "
-    "tổng trung văn phòng một hai ba".split()
+    "tổng trung văn phòng một hai ba đốc tịch trưởng thư nhiệm thủ chủ phó".split()
 )
 
 
@@ -228,6 +235,8 @@ def _should_join(prev: str, nxt: str, prev_is_first: bool, width: int) -> bool:
     lr = line_rules()
     if _is_header_line(prev) or _is_header_line(nxt):
         return False
+    if lr.authority.match(nxt) or (lr.signer_title_end.search(prev) and is_upper_text(nxt)):
+        return False  # signature block lines: "TM. ỦY BAN NHÂN DÂN" / "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH"
     prev_upper, nxt_upper = is_upper_text(prev), is_upper_text(nxt)
     if prev_upper and not nxt_upper and has_lower(_first_word(nxt)):
         return False  # "THỦ TƯỚNG" / "Phạm Minh Chính", "CHỈ THỊ" / "Căn cứ"
@@ -268,7 +277,9 @@ def unwrap(lines: list[str], width: int) -> list[str]:
             out.append("")
             prev_line, prev_is_first = "", True
             continue
-        if prev_line and _should_join(prev_line, line, prev_is_first, width):
+        if prev_line and _BARE_MARKER_RE.match(prev_line):
+            out[-1] = f"{out[-1]} {line}"   # "1." alone, then the item's first line
+        elif prev_line and _should_join(prev_line, line, prev_is_first, width):
             out[-1] = f"{out[-1]} {line}"
             prev_is_first = False
         else:

@@ -87,3 +87,18 @@ def last_day_of_month(year: int, month: int) -> dt.date | None:
 
 def sentence_case_word(word: str) -> str:
     return word[:1].upper() + word[1:].lower() if word else word
+
+
+def line_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) of every line of text[start:end], newline excluded."""
+    end = len(text) if end is None else end
+    spans = []
+    pos = start
+    while pos <= end:
+        nl = text.find("\n", pos, end)
+        if nl < 0:
+            spans.append((pos, end))
+            break
+        spans.append((pos, nl))
+        pos = nl + 1
+    return spans
