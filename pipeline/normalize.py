@@ -235,7 +235,9 @@ def _should_join(prev: str, nxt: str, prev_is_first: bool, width: int) -> bool:
     lr = line_rules()
     if _is_header_line(prev) or _is_header_line(nxt):
         return False
-    if lr.authority.match(nxt) or (lr.signer_title_end.search(prev) and is_upper_text(nxt)):
+    if not any(c.isalnum() for c in prev) or not any(c.isalnum() for c in nxt):
+        return False  # stray symbols ("[" left by a signature image) stand alone
+    if lr.authority.match(nxt) or lr.signer_title_end.search(prev):
         return False  # signature block lines: "TM. ỦY BAN NHÂN DÂN" / "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH"
     prev_upper, nxt_upper = is_upper_text(prev), is_upper_text(nxt)
     if prev_upper and not nxt_upper and has_lower(_first_word(nxt)):

@@ -54,6 +54,7 @@ TABLES: dict[str, list[Column]] = {
         _s("source_format", "txt, pdf, docx, html", contract=False),
         _s("encoding", "detected encoding of text input (utf-8, utf-16, cp1258, tcvn3, vni)", True, False),
         _s("signer_authority", "the signing formula above the title, e.g. 'KT. CHỦ TỊCH'", True, False),
+        Column("other_paths", LIST_STR, False, "other inputs of the run holding the same text", False),
     ],
     "citations": [
         _s("doc_id", "document id"),

@@ -34,6 +34,7 @@ class _HeaderRules:
     sub_issuer: regex.Pattern
     attached_note: regex.Pattern
     recipients: regex.Pattern
+    authority_line: regex.Pattern
     types: dict[str, str]            # folded type line -> canonical type name
     codes: dict[str, str]            # number code (upper) -> type name
     titles: dict[str, str]           # folded title -> properly cased title
@@ -77,6 +78,7 @@ def header_rules() -> _HeaderRules:
         sub_issuer=regex.compile(rf"^(?:{alt(regex.escape(x) for x in heads)})\b"),
         attached_note=regex.compile(h["attached_note"]),
         recipients=regex.compile(r"^(?:Nơi\s+nhận|NƠI\s+NHẬN)\s*:?"),
+        authority_line=regex.compile(rf"^(?:{alt(regex.escape(x) for x in h['authority_lines'])})\s*$"),
         types=types,
         codes=codes,
         titles=titles,
@@ -220,8 +222,9 @@ def _authority_body(line: str) -> str | None:
     return line[m.end():].strip()
 
 
-def _title_block_end(lines: list[_Line], i: int, r: _HeaderRules) -> int:
-    """Index after the title lines that follow the type line at index i."""
+def _title_block_end(lines: list[_Line], i: int, r: _HeaderRules, issuer_keys: set[str] = frozenset()) -> int:
+    """Index after the title lines that follow the type line at index i. The issuing authority
+    repeated under a title ("ỦY BAN NHÂN DÂN THÀNH PHỐ HỒ CHÍ MINH" / "Căn cứ …") is not title."""
     j = i + 1
     taken = 0
     upper_title = None
@@ -234,6 +237,8 @@ def _title_block_end(lines: list[_Line], i: int, r: _HeaderRules) -> int:
             j += 1
             continue
         if r.separator.match(t) or r.attached_note.match(t):
+            break
+        if taken and (fold(t) in issuer_keys or r.authority_line.match(t)):
             break
         if r.body_start.match(t) or regex.match(r"^(?:[IVX]+|\d+)[.\-–]\s", t):
             break
@@ -272,6 +277,9 @@ def read_header(text: str) -> DocumentMeta:
     date_i = None
     for i, ln in enumerate(head):
         m = r.date_line.search(ln.text)
+        if not m and i + 1 < len(head) and ("ngày" in ln.text or ln.text.rstrip().endswith(",")):
+            # "Hà Nội, ngày 20" / "tháng 11 năm 2025" when the text was not re-joined
+            m = r.date_line.search(f"{ln.text} {head[i + 1].text}")
         if m:
             place = m.group("place").strip()
             if len(place.split()) <= 6 and not regex.search(r"\d", place):
@@ -283,32 +291,8 @@ def read_header(text: str) -> DocumentMeta:
             date_i = i
             break
 
-    # type line and title
-    type_i = None
-    start_from = max(x for x in (motto_i, date_i, -1) if x is not None) + 1 if (motto_i is not None or date_i is not None) else 0
-    for i in range(start_from, min(len(lines), start_from + 15)):
-        t = _is_type_line(lines[i].text)
-        if t:
-            meta.doc_type, type_i = t, i
-            break
-    if meta.doc_type is None and meta.doc_number:
-        meta.doc_type = type_from_number(meta.doc_number)
-    body_line = 0
-    if type_i is not None:
-        j = _title_block_end(lines, type_i, r)
-        title_lines = [ln for ln in lines[type_i + 1: j] if ln.text.strip()]
-        if title_lines:
-            meta.title = " ".join(" ".join(ln.text.split()) for ln in title_lines)
-            meta.title_span = (title_lines[0].start, title_lines[-1].end)
-        body_line = j
-        # separators and "(Kèm theo …)" under the title
-        while body_line < len(lines) and (not lines[body_line].text.strip()
-                                          or r.separator.match(lines[body_line].text.strip())):
-            body_line += 1
-    elif date_i is not None or motto_i is not None:
-        body_line = max(x for x in (date_i, motto_i) if x is not None) + 1
-
     # issuer lines: upper-case lines before the motto / number line
+    issuer_keys: set[str] = set()
     if motto_i is not None:
         issuer_lines: list[str] = []
         for ln in head[:motto_i + 1]:
@@ -323,10 +307,36 @@ def read_header(text: str) -> DocumentMeta:
             if issuer_lines and fold(issuer_lines[-1]) == fold(t):
                 continue  # the gazette repeats the issuer as a banner
             issuer_lines.append(t)
+        issuer_keys = {fold(x) for x in issuer_lines} | {fold(" ".join(issuer_lines))}
         if issuer_lines:
             sub = next((k for k in range(1, len(issuer_lines)) if r.sub_issuer.match(issuer_lines[k])), None)
             chosen = issuer_lines[sub:] if sub is not None else issuer_lines
             meta.issuer = recase(" ".join(" ".join(chosen).split()), text)
+
+    # type line and title
+    type_i = None
+    start_from = max(x for x in (motto_i, date_i, -1) if x is not None) + 1 if (motto_i is not None or date_i is not None) else 0
+    for i in range(start_from, min(len(lines), start_from + 15)):
+        t = _is_type_line(lines[i].text)
+        if t:
+            meta.doc_type, type_i = t, i
+            break
+    if meta.doc_type is None and meta.doc_number:
+        meta.doc_type = type_from_number(meta.doc_number)
+    body_line = 0
+    if type_i is not None:
+        j = _title_block_end(lines, type_i, r, issuer_keys)
+        title_lines = [ln for ln in lines[type_i + 1: j] if ln.text.strip()]
+        if title_lines:
+            meta.title = " ".join(" ".join(ln.text.split()) for ln in title_lines)
+            meta.title_span = (title_lines[0].start, title_lines[-1].end)
+        body_line = j
+        # separators and "(Kèm theo …)" under the title
+        while body_line < len(lines) and (not lines[body_line].text.strip()
+                                          or r.separator.match(lines[body_line].text.strip())):
+            body_line += 1
+    elif date_i is not None or motto_i is not None:
+        body_line = max(x for x in (date_i, motto_i) if x is not None) + 1
 
     zones: list[tuple[int, int, str]] = []
     if body_line and body_line < len(lines):
@@ -366,7 +376,7 @@ def _complete_issuer(issuer: str, text: str) -> str:
     r = header_rules()
     alts = "|".join(regex.escape(c) for c in r.completions)
     m = regex.search(rf"{regex.escape(issuer)}\s+({alts})(?!\w)", text, flags=regex.IGNORECASE)
-    return f"{issuer} {m.group(1)}" if m and not has_lower(issuer.split()[-1][:1]) else issuer
+    return f"{issuer} {m.group(1)}" if m else issuer
 
 
 def recipient_zones(text: str, lines: list[_Line], r: _HeaderRules) -> list[tuple[int, int, str]]:

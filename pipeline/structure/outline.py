@@ -95,8 +95,7 @@ def _label(kind: str, num: str) -> tuple[str, str]:
     if kind == "article":
         return "article", f"Điều {num}"
     if kind == "ordinal":
-        word = fold(num.split(None, 1)[1]) if " " in num else ""
-        return "ordinal", f"Thứ {ordinals.get(word, word)}"
+        return "ordinal", "Thứ " + " ".join(num.split()[1:]).lower()
     if kind == "paren":
         return "paren", f"({int(num)})"
     if kind == "paren_letter":
