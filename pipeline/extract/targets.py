@@ -1,0 +1,665 @@
+"""Numeric targets: every quantity a document commits to ("tỷ lệ đô thị hóa đạt 74%").
+
+A value is a number with a unit ("96%", "1.370 căn", "9,5 - 10%/năm", "43.000 tỷ đồng");
+bare numbers are items, years or codes and are never targets. Whether a value is a target
+is decided from a few words around it, all of them rule data (rules/targets.yaml):
+
+- its comparator and direction from the words right before it ("đạt trên", "tối đa không
+  quá", "tăng", "còn") and after it ("trở lên");
+- not a target after past or present-situation cues ("đã", "ước đạt", "hiện nay", a year
+  before the document's), in a rule about fines, fees, prices or scoring, inside a quoted or
+  named programme title, or inside a citation or deadline span found by earlier components;
+- percentages are targets by default; counts, money and measures need a bound, a committing
+  verb ("phát triển 1.370 căn", "kết nạp 1.600 đảng viên") or an objective cue;
+- in normative documents (laws, decrees, circulars), whose numbers are mostly rules, a value
+  needs an objective cue ("phấn đấu", "mục tiêu", "đến năm 2030") in its clause or heading.
+
+The indicator is the document's own words: the phrase before the value ("Tỷ lệ lao động qua
+đào tạo đạt 82%") or, when the value leads, the phrase after it ("100% hộ gia đình được tiếp
+nhận …" → "tỷ lệ hộ gia đình được tiếp nhận …"). `assignment_id` names the innermost
+assignment whose span holds the value: the record's own `id`/`assignment_id` attribute when it
+has one, else `<doc_id>:a<n>` with n its ordinal in (start, end) order, as assignments.parquet
+numbers them.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+import regex
+
+from .. import rules
+from ..components import component
+from ..document import Doc
+from ..models import Target
+from ..textutil import fold
+from .target_numbers import NUMBER_RE, WORD_NUMBERS, parse_number
+from .target_rules import TargetRules, target_rules
+
+_T = rules.REGEX_TIMEOUT
+_WINDOW = 400          # how far a clause or sentence is looked for around a value
+_MAX_INDICATOR = 220   # characters of an indicator phrase
+_HEADING_MAX = 120     # longer "headings" are item paragraphs, not headings
+
+_WORD_NUM_ALT = "|".join(sorted(WORD_NUMBERS, key=len, reverse=True))
+_DATE_LINE_RE = regex.compile(r"ngày\h+\d{1,2}\h+tháng\h+\d{1,2}\h+năm\h+((?:19|20)\d{2})")
+# Years a title is about: "… NĂM 2025", "năm 2022 - 2023", "ĐẾN NĂM 2030", "giai đoạn 2021 - 2025";
+# not the years of dates of cited documents ("ngày 12 tháng 11 năm 2025").
+_TITLE_YEAR_RE = regex.compile(
+    r"(?i)(?<!tháng\h+\d{1,2}\h+)(?<!/)(?:năm|giai đoạn|thời kỳ|đến)\h+((?:19|20)\d{2})(?!\d)"
+    r"(?:\h*[-–]\h*((?:19|20)\d{2})(?!\d))?")
+_OPEN_QUOTE_RE = regex.compile(r"[“\"]")
+_CLOSE_QUOTE_RE = regex.compile(r"[”\"]")
+_LINE_HEADING_RE = regex.compile(
+    r"(?m)^\h*(?:(?P<r0>(?:PHẦN|Phần|CHƯƠNG|Chương|MỤC|Mục)\h+\w+|[IVXL]{1,6}\h*[.\-–)])"
+    r"|(?P<r1>\d{1,2}(?:\.\d{1,2}){0,3}\h*[.)\-–]?\h+(?=\p{Lu}))|(?P<r2>[a-zđ]\)\h+))"
+    r"[^\n]{0,200}$"
+)
+_UPPER_LINE_RE = regex.compile(r"(?m)^\h*[\p{Lu}\d][\p{Lu}\d\h,.\-–()/:]{8,200}$")
+
+
+@dataclass
+class _Value:
+    start: int           # first character of the number (or of "từ" in "từ X đến Y")
+    end: int             # end of the unit (and its "/năm")
+    low: float
+    high: float
+    is_range: bool
+    unit: str            # as written, NFC lower case, "/năm" dropped
+    unit_norm: str
+    kind: str
+    word_number: bool = False
+
+
+@dataclass
+class _Heading:
+    start: int
+    end: int
+    rank: int
+    text: str
+
+
+class _DocContext:
+    """Per-document facts the decisions need: body range, blocked spans, years, headings."""
+
+    def __init__(self, doc: Doc, tr: TargetRules) -> None:
+        self.doc = doc
+        self.text = doc.text
+        meta = doc.meta
+        n = len(self.text)
+        self.lo = max(0, min(meta.body_start or 0, n))
+        # Not body_end: plans and programmes are often attached after the signature of the
+        # decision that issues them, and their targets are there.
+        self.hi = n
+        blocked: list[tuple[int, int]] = []
+        for layer in ("citations", "deadlines"):
+            for s in doc.spans.get(layer) or []:
+                st, en = getattr(s, "start", None), getattr(s, "end", None)
+                if isinstance(st, int) and isinstance(en, int) and en > st:
+                    blocked.append((st, en))
+        blocked.sort()
+        self.blocked = blocked
+        self.blocked_starts = [b[0] for b in blocked]
+        self.plan_year = self._plan_year()
+        self.title_year = self._title_year()
+        dtype = meta.doc_type or ""
+        self.normative = dtype in tr.normative_types or (
+            not dtype and bool(tr.normative_line_re.search(self.text, 0, min(n, 3000))))
+        self._headings: list[_Heading] | None = None
+        self._heading_starts: list[int] = []
+
+    # -- document-level facts --------------------------------------------------------------
+    def _plan_year(self) -> int | None:
+        d = self.doc.meta.issue_date
+        if d is not None:
+            return d.year
+        m = _DATE_LINE_RE.search(self.text, 0, min(len(self.text), 3000))
+        return int(m.group(1)) if m else None
+
+    def _title_year(self) -> int | None:
+        title = self.doc.meta.title
+        if not title:
+            return None
+        years = [int(b or a) for a, b in _TITLE_YEAR_RE.findall(title)]
+        return max(years) if years else None
+
+    def is_blocked(self, start: int, end: int) -> bool:
+        i = bisect.bisect_right(self.blocked_starts, end) - 1
+        while i >= 0:
+            s, e = self.blocked[i]
+            if e > start:
+                return True
+            if s < start - 2000:
+                break
+            i -= 1
+        return False
+
+    # -- headings ---------------------------------------------------------------------------
+    def headings_for(self, pos: int) -> list[str]:
+        """Headings of the sections around `pos` (innermost first), without the line of `pos`."""
+        doc = self.doc
+        out: list[str] = []
+        if doc.sections:
+            sec = doc.innermost_section(pos)
+            idx = None
+            if sec is not None:
+                idx = doc.sections.index(sec) if len(doc.sections) < 64 else _index_of(doc, sec)
+            while idx is not None:
+                s = doc.sections[idx]
+                head_end = s.start + len(s.heading)
+                if not (s.start <= pos < head_end) and len(s.heading) <= _HEADING_MAX:
+                    out.append(s.heading)
+                idx = s.parent
+            return out
+        if self._headings is None:
+            self._build_headings()
+        hs = self._headings or []
+        i = bisect.bisect_right(self._heading_starts, pos) - 1
+        rank_limit = 99
+        steps = 0
+        while i >= 0 and rank_limit > 0 and steps < 200:
+            h = hs[i]
+            steps += 1
+            if h.rank < rank_limit:
+                if not (h.start <= pos < h.end) and len(h.text) <= _HEADING_MAX:
+                    out.append(h.text)
+                rank_limit = h.rank
+            i -= 1
+        return out
+
+    def _build_headings(self) -> None:
+        hs: list[_Heading] = []
+        seen: set[int] = set()
+        for m in _LINE_HEADING_RE.finditer(self.text, self.lo, self.hi, timeout=_T):
+            rank = 0 if m.group("r0") else (1 + m.group("r1").count(".") if m.group("r1") else 4)
+            if m.group("r1"):
+                rank = min(rank, 3)
+            hs.append(_Heading(m.start(), m.end(), rank, m.group(0).strip()))
+            seen.add(m.start())
+        for m in _UPPER_LINE_RE.finditer(self.text, self.lo, self.hi, timeout=_T):
+            if m.start() not in seen and sum(c.isalpha() for c in m.group(0)) >= 6:
+                hs.append(_Heading(m.start(), m.end(), 0, m.group(0).strip()))
+        hs.sort(key=lambda h: h.start)
+        self._headings = hs
+        self._heading_starts = [h.start for h in hs]
+
+
+def _index_of(doc: Doc, sec) -> int | None:
+    i = bisect.bisect_left(doc._section_starts, sec.start) if doc._section_starts else 0
+    for j in range(max(0, i - 2), min(len(doc.sections), i + 64)):
+        if doc.sections[j] is sec:
+            return j
+    return doc.sections.index(sec)
+
+
+# --- values --------------------------------------------------------------------------------------
+
+def _unit_at(text: str, pos: int, tr: TargetRules) -> tuple[int, str, str, str] | None:
+    """(end, unit as written, normalised unit, kind) of a unit starting at `pos`, or None."""
+    m = tr.unit_re.match(text, pos, timeout=_T)
+    if not m:
+        return None
+    form = " ".join(m.group("unit").lower().split())
+    info = tr.unit_info.get(form)
+    if info is None:
+        return None
+    written = form
+    norm = info.norm
+    mag = m.group("mag")
+    if mag:
+        mags = mag.lower().split()
+        written = " ".join(mags) + " " + written
+        norm = " ".join(tr.magnitudes.get(x, x) for x in mags) + " " + norm
+    per = m.group("per")
+    if per:
+        suffix = " ".join(per.strip().lstrip("/").strip().lower().split())
+        if suffix not in tr.drop_suffixes:
+            written += "/" + suffix
+            norm += "/" + suffix
+    return m.end(), written, norm, info.kind
+
+
+def _scan_values(ctx: _DocContext, tr: TargetRules) -> list[_Value]:
+    text = ctx.text
+    out: list[_Value] = []
+    consumed = -1
+    for m in NUMBER_RE.finditer(text, ctx.lo, ctx.hi, timeout=_T):
+        s = m.start()
+        if s < consumed:
+            continue
+        v1 = parse_number(m.group("num"))
+        if v1 is None:
+            continue
+        pos = m.end()
+        u1 = _unit_at(text, pos, tr)
+        after1 = u1[0] if u1 else pos
+        # a range: "9,5 - 10%", "10% - 12%", "từ 12 đến 13,4%"
+        sep = tr.range_sep_re.match(text, after1, timeout=_T)
+        low = high = v1
+        is_range = False
+        unit = u1
+        end = after1
+        if sep:
+            m2 = NUMBER_RE.match(text, sep.end())
+            if m2:
+                v2 = parse_number(m2.group("num"))
+                u2 = _unit_at(text, m2.end(), tr)
+                if v2 is not None and u2 and (u1 is None or u1[3] == u2[3]) and not (
+                        u1 is None and 1900 <= v1 <= 2100 and v1 == int(v1)):
+                    low, high = min(v1, v2), max(v1, v2)
+                    is_range = low != high
+                    unit = u2
+                    end = u2[0]
+                    consumed = m2.end()
+        if unit is None:
+            unit = _unit_from_indicator(ctx, tr, s, v1)
+            if unit is None:
+                continue
+            end = pos
+        _, written, norm, kind = unit
+        if ctx.is_blocked(s, end):
+            continue
+        out.append(_Value(s, end, low, high, is_range, written, norm, kind))
+    return out
+
+
+_UNITLESS_LEFT_RE = regex.compile(r"(?i)(?<!\w)(?:đạt|là|khoảng|ở mức)\h*$|:\h*$")
+
+
+def _unit_from_indicator(ctx: _DocContext, tr: TargetRules, s: int, value: float):
+    """The unit of a value written bare after an indicator that names it ("Số bác sĩ/vạn dân
+    (1/10.000) đạt 18,02")."""
+    if not tr.indicator_units or (1900 <= value <= 2100 and value == int(value)):
+        return None
+    text = ctx.text
+    if not _UNITLESS_LEFT_RE.search(text, max(ctx.lo, s - 12), s):
+        return None
+    lo = max(ctx.lo, s - 160)
+    m = tr.clause_break_rev.search(text, lo, s, timeout=_T)
+    clause_lo = m.end() if m else lo
+    for pat, unit, norm, kind in tr.indicator_units:
+        if pat.search(text, clause_lo, s, timeout=_T):
+            return s, unit, norm, kind
+    return None
+
+
+def _scan_word_values(ctx: _DocContext, tr: TargetRules) -> list[_Value]:
+    """'ít nhất một trường mầm non, một trường tiểu học và một trường trung học cơ sở'."""
+    text = ctx.text
+    out: list[_Value] = []
+    for m in _word_value_re(tr).finditer(text, ctx.lo, ctx.hi, timeout=_T):
+        pos = m.start("w")
+        while True:
+            w = regex.match(rf"(?i)({_WORD_NUM_ALT})(?!\w)", text[pos:pos + 8])
+            if not w:
+                break
+            um = tr.count_unit_re.match(text, pos + w.end())
+            if not um:
+                break
+            value = float(WORD_NUMBERS[w.group(1).lower()])
+            form = " ".join(um.group("unit").lower().split())
+            info = tr.unit_info[form]
+            out.append(_Value(pos, um.end(), value, value, False, form, info.norm, info.kind, True))
+            nxt = regex.match(rf"(?i)[^\n;.:]{{0,160}}?{tr.word_number_list_re.pattern}(?=({_WORD_NUM_ALT})\h)",
+                              text[um.end():um.end() + 200])
+            if not nxt:
+                break
+            pos = um.end() + nxt.end()
+    return out
+
+
+_WORD_VALUE_CACHE: dict[int, regex.Pattern] = {}
+
+
+def _word_value_re(tr: TargetRules) -> regex.Pattern:
+    key = id(tr)
+    pat = _WORD_VALUE_CACHE.get(key)
+    if pat is None:
+        pat = regex.compile(rf"(?i)(?<!\w){tr.word_number_re.pattern}\h+(?P<w>{_WORD_NUM_ALT})(?=\h)")
+        _WORD_VALUE_CACHE[key] = pat
+    return pat
+
+
+# --- decisions ----------------------------------------------------------------------------------
+
+def _clause_start(ctx: _DocContext, tr: TargetRules, pos: int) -> tuple[int, str]:
+    """Start of the clause holding `pos` and the break character before it."""
+    lo = max(ctx.lo, pos - _WINDOW)
+    m = tr.clause_break_rev.search(ctx.text, lo, pos, timeout=_T)
+    if m:
+        return m.end(), m.group(0)
+    return lo, ""
+
+
+def _clause_end(ctx: _DocContext, tr: TargetRules, pos: int) -> int:
+    hi = min(ctx.hi, pos + _WINDOW)
+    m = tr.clause_break_re.search(ctx.text, pos, hi, timeout=_T)
+    return m.start() if m else hi
+
+
+def _sentence(ctx: _DocContext, tr: TargetRules, start: int, end: int) -> tuple[int, int]:
+    text = ctx.text
+    lo = max(ctx.lo, start - _WINDOW)
+    m = tr.sentence_break_rev.search(text, lo, start, timeout=_T)
+    s = m.end() if m else lo
+    hi = min(ctx.hi, end + _WINDOW)
+    m = tr.sentence_break_re.search(text, end, hi, timeout=_T)
+    return s, (m.start() if m else hi)
+
+
+def _comparator(tr: TargetRules, left: str, right: str, value: _Value) -> tuple[str, str, int]:
+    """(comparator, stacked cue words, length of the stack) from the words around the value."""
+    stack = ""
+    m = tr.cmp_stack_re.search(left[-80:], timeout=_T)
+    if m:
+        stack = m.group("stack")
+    words = [" ".join(w.lower().split()) for w in tr.cmp_word_re.findall(stack)] if stack else []
+    cmps = {tr.cmp_of_word.get(w, "=") for w in words}
+    if value.is_range:
+        return "range", stack, len(stack)
+    for cmp_, pat in tr.cmp_after:
+        if pat.match(right):
+            return cmp_, stack, len(stack)
+    for c in ("<=", ">=", ">", "<"):
+        if c in cmps:
+            return c, stack, len(stack)
+    return "=", stack, len(stack)
+
+
+def _direction(tr: TargetRules, left: str) -> str:
+    m = tr.direction_re.search(left, timeout=_T)
+    if not m:
+        return "level"
+    if m.group("increase"):
+        return "increase"
+    if m.group("decrease"):
+        return "decrease"
+    return "level"
+
+
+def _past_year(ctx: _DocContext, tr: TargetRules, left: str) -> bool:
+    if ctx.plan_year is None:
+        return False
+    for m in tr.year_re.finditer(left, timeout=_T):
+        pre = (m.group("pre") or "").strip().lower()
+        if pre and not pre.startswith("vào") and not pre.startswith("trong"):
+            continue  # "đến năm 2030", "so với năm 2024", "từ năm 2025"
+        if int(m.group("y")) < ctx.plan_year:
+            return True
+    return False
+
+
+def _inside_quotes(left: str) -> bool:
+    o = [m.start() for m in _OPEN_QUOTE_RE.finditer(left)]
+    if not o:
+        return False
+    c = [m.start() for m in _CLOSE_QUOTE_RE.finditer(left)]
+    if "\"" in left:
+        return left.count("\"") % 2 == 1 or (bool(o) and (not c or o[-1] > c[-1]) and "“" in left)
+    return not c or o[-1] > c[-1]
+
+
+def _is_target(ctx: _DocContext, tr: TargetRules, v: _Value, left: str, right: str, cmp_: str,
+               stack: str, sentence: str, headings: list[str], carried: bool = False) -> bool:
+    kind = v.kind
+    if kind == "time":
+        return False
+    if not stack and tr.ordinal_left_re.search(left[-30:], timeout=_T):
+        return False
+    if kind == "age" and not tr.age_ok_re.search(left):
+        return False
+    if v.unit_norm == "lần" or kind == "multiple":
+        info = tr.unit_info.get("lần")
+        if info and info.needs_before and not info.needs_before.search(left[-40:]):
+            return False
+    if tr.past_left_re.search(left, timeout=_T) or tr.past_right_re.match(right, timeout=_T):
+        return False
+    if _past_year(ctx, tr, left):
+        return False
+    if tr.not_left_re.search(left[-120:], timeout=_T) or tr.not_right_re.match(right, timeout=_T):
+        return False
+    stack_low = stack.lower()
+    reach = bool(tr.reach_re.search(stack_low)) or cmp_ in ("<=", ">=", ">", "<", "range")
+    if kind in ("money", "percent") and not reach and tr.not_left_money_re.search(left[-120:], timeout=_T):
+        return False
+    if _inside_quotes(left):
+        return False
+    if cmp_ == "=" and not stack and tr.programme_re.search(left[-140:], timeout=_T):
+        return False
+    head_objective = any(tr.objective_heading_re.search(h) for h in headings)
+    if ctx.normative:
+        if not (tr.strong_objective_re.search(sentence, timeout=_T) or head_objective):
+            return False
+    elif any(tr.past_heading_re.search(h) for h in headings) and not tr.strong_objective_re.search(sentence):
+        return False
+    if kind == "percent":
+        return True
+    if v.word_number:
+        return True
+    bound = cmp_ in ("<=", ">=", ">", "<", "range")
+    if kind in ("ratio", "score"):
+        return bool(stack) or bound
+    if kind == "money":
+        return reach or carried or bool(tr.objective_re.search(left, timeout=_T))
+    # count, measure, multiple
+    if bound or carried or reach:
+        return True
+    if tr.count_verbs_re.search(left[-80:], timeout=_T):
+        verb_tail = left[-80:]
+        if regex.search(r"(?i)(?<!\w)có(?:\h+[[:alpha:]]+){0,3}\h*$", verb_tail) and not (
+                tr.objective_re.search(left) or head_objective):
+            return False  # "có 34 đơn vị": a description unless an objective is stated
+        return True
+    if stack and tr.objective_re.search(left, timeout=_T):
+        return True
+    return False
+
+
+# --- indicator, year, key ------------------------------------------------------------------------
+
+def _strip_indicator(tr: TargetRules, s: str) -> str:
+    s = s.strip(" ,;:-–\t")
+    prev = None
+    while prev != s:
+        prev = s
+        s = tr.strip_left_re.sub("", s, count=1).strip(" ,;:\t")
+        s = tr.strip_right_re.sub("", s, count=1).strip(" ,;:\t")
+    # keep what follows the last "phấn đấu"/"bảo đảm" inside a long phrase
+    m = regex.search(r"(?i)^.*(?<!\w)(?:phấn đấu|bảo đảm|đảm bảo|trong đó)\h*,?\h+(?=\S)", s)
+    if m and len(s) - m.end() > 3:
+        s = s[m.end():]
+    if len(s) > _MAX_INDICATOR:
+        cut = s.rfind(", ", 0, len(s) - 20)
+        s = s[cut + 2:] if cut > 0 and len(s) - cut < _MAX_INDICATOR else s[-_MAX_INDICATOR:]
+        sp = s.find(" ")
+        if len(s) >= _MAX_INDICATOR and sp > 0:
+            s = s[sp + 1:]
+    return s.strip(" ,;:-–")
+
+
+def _indicator(ctx: _DocContext, tr: TargetRules, v: _Value, ind_lo: int, cue_start: int,
+               right_start: int, right_hi: int, cmp_stack: str) -> tuple[str, int, int]:
+    """(indicator, span start, span end) for a value."""
+    text = ctx.text
+    left_raw = text[ind_lo:cue_start]
+    left = _strip_indicator(tr, left_raw)
+    right_raw = text[right_start:right_hi]
+    rend = tr.right_end_re.search(right_raw, timeout=_T)
+    if rend:
+        right_raw = right_raw[:rend.start()]
+    right = right_raw.strip()
+    if right[:1] in {",", ")", "(", ";", ".", ":", "/", "-", "–"} or not right[:1].isalpha():
+        right = ""
+    right = right.rstrip(" ,;:.-–(")
+    if len(right) > _MAX_INDICATOR:
+        right = right[:_MAX_INDICATOR].rsplit(" ", 1)[0]
+    linking = bool(tr.linking_re.search(cmp_stack)) or bool(
+        regex.search(r"(?i)(?<!\w)(?:đạt|chiếm|còn|là|bằng|ở mức|tăng|giảm|lên|xuống)\h*$", left_raw.rstrip()))
+    left_is_indicator = bool(left) and (linking or not right or bool(tr.indicator_head_re.match(left)))
+    if left_is_indicator:
+        ind = left
+        i = left_raw.find(left[:20]) if left else -1
+        s = ind_lo + i if i >= 0 else v.start
+        return ind, min(s, v.start), v.end
+    if right:
+        prefix = left if left and len(left.split()) <= 8 else ""
+        if v.kind == "percent":
+            head = prefix + " " + right if prefix else "tỷ lệ " + right
+        else:
+            head = (prefix + " " if prefix else "") + (v.unit if v.kind == "count" and not prefix else "") + (
+                " " if v.kind == "count" and not prefix else "") + right
+        i = left_raw.find(prefix[:20]) if prefix else -1
+        s = ind_lo + i if i >= 0 else v.start
+        e = right_start + text[right_start:right_hi].find(right) + len(right) if right else v.end
+        return " ".join(head.split()), min(s, v.start), max(e, v.end)
+    return left, v.start, v.end
+
+
+def _year(ctx: _DocContext, tr: TargetRules, v: _Value, clause: tuple[int, int],
+          sentence: tuple[int, int], headings: list[str]) -> int | None:
+    text = ctx.text
+
+    def pick(lo: int, hi: int) -> int | None:
+        best = None
+        best_d = None
+        for m in tr.year_re.finditer(text, lo, hi, timeout=_T):
+            pre = (m.group("pre") or "").strip().lower()
+            if pre.startswith("so với"):
+                continue
+            if ctx.is_blocked(m.start("y"), m.end("y")):
+                continue
+            d = abs(m.start() - v.start)
+            if best_d is None or d < best_d:
+                best, best_d = int(m.group("y")), d
+        return best
+
+    y = pick(*clause) or pick(*sentence)
+    if y:
+        return y
+    for h in headings:
+        m = None
+        for m in tr.year_re.finditer(h):
+            pass
+        if m and not (m.group("pre") or "").strip().lower().startswith("so với"):
+            return int(m.group("y"))
+    return ctx.title_year
+
+
+def indicator_key(indicator: str, verb: str = "", lead: str = "", unit_norm: str = "") -> str | None:
+    """The canonical key (rules/indicators.yaml) of an indicator, or None."""
+    tr = target_rules()
+    first = fold(f"{indicator} {verb}")
+    tries = [first]
+    if lead:
+        tries.append(fold(f"{lead} | {indicator} {verb}"))
+    for text in tries:
+        for key, pats, nots, units in tr.indicator_keys:
+            if units and unit_norm in units:
+                return key
+            if any(p.search(text) for p in pats) and not any(n.search(text) for n in nots):
+                return key
+    return None
+
+
+# --- the finder -------------------------------------------------------------------------------------
+
+def find_targets(doc: Doc) -> list[Target]:
+    """Every numeric target of the document body, in text order."""
+    tr = target_rules()
+    ctx = _DocContext(doc, tr)
+    text = ctx.text
+    values = _scan_values(ctx, tr) + _scan_word_values(ctx, tr)
+    values.sort(key=lambda x: x.start)
+    assignments = _assignment_index(doc)
+    out: list[Target] = []
+    prev_end = -1
+    last: tuple[int, str, str, str] | None = None   # the previous target: end, comparator, kind, unit
+    for v in values:
+        c_start, c_break = _clause_start(ctx, tr, v.start)
+        left_lo = max(c_start, prev_end if prev_end <= v.start else c_start)
+        left = text[left_lo:v.start]
+        right = text[v.end:min(ctx.hi, v.end + 120)]
+        cmp_, stack, stack_len = _comparator(tr, left, right, v)
+        after = 0
+        for _c, pat in tr.cmp_after:
+            am = pat.match(right)
+            if am:
+                after = am.end()
+        s_lo, s_hi = _sentence(ctx, tr, v.start, v.end)
+        sentence = text[s_lo:s_hi]
+        headings = ctx.headings_for(v.start)
+        carried = (last is not None and last[0] == left_lo and last[2] == v.kind
+                   and bool(tr.list_continuation_re.search(left, timeout=_T)))
+        if carried and not stack and last[1] in ("<=", ">=", ">", "<") and v.kind != "percent" \
+                and last[3] == v.unit_norm and len(left.split()) <= 8:
+            cmp_ = last[1]  # "ít nhất một trường mầm non, một trường tiểu học …"
+        if not _is_target(ctx, tr, v, left, right, cmp_, stack, sentence, headings, carried):
+            prev_end = max(prev_end, v.end)
+            last = None
+            continue
+        c_end = _clause_end(ctx, tr, v.end + after)
+        # the indicator: left phrase in this clause (after the previous value), or the
+        # previous clause when this one is only "…: 100%"
+        ind_lo = left_lo
+        if not text[left_lo:v.start - stack_len].strip(" ,") and c_break == ":":
+            p_start, _ = _clause_start(ctx, tr, max(ctx.lo, c_start - 1))
+            ind_lo = max(p_start, prev_end) if prev_end < c_start else p_start
+        next_start = _next_value_start(values, v, c_end)
+        indicator, span_s, span_e = _indicator(ctx, tr, v, ind_lo, v.start - stack_len,
+                                               v.end + after, next_start, stack)
+        span_e = max(span_e, v.end + after)
+        verb = _direction_word(tr, left)
+        lead = text[s_lo:c_start] if c_start > s_lo else ""
+        direction = _direction(tr, left)
+        year = _year(ctx, tr, v, (c_start, c_end), (s_lo, s_hi), headings)
+        span_text = text[span_s:span_e]
+        out.append(Target(
+            start=span_s, end=span_e, text=span_text, indicator=indicator, comparator=cmp_,
+            value_low=float(v.low), value_high=float(v.high), unit=v.unit, direction=direction,
+            year=year, indicator_key=indicator_key(indicator, verb, lead, v.unit_norm),
+            unit_normalized=v.unit_norm, section=doc.section_path(v.start) if doc.sections else "",
+            assignment_id=_assignment_at(assignments, v.start),
+        ))
+        prev_end = v.end + after
+        last = (prev_end, cmp_, v.kind, v.unit_norm)
+    return out
+
+
+def _next_value_start(values: list[_Value], v: _Value, limit: int) -> int:
+    i = values.index(v) if len(values) < 32 else bisect.bisect_left([x.start for x in values], v.start)
+    for x in values[i + 1:i + 3]:
+        if x.start > v.start:
+            return min(limit, x.start)
+    return limit
+
+
+def _direction_word(tr: TargetRules, left: str) -> str:
+    m = tr.direction_re.search(left, timeout=_T)
+    return m.group(0) if m else ""
+
+
+def _assignment_index(doc: Doc) -> list[tuple[int, int, str]]:
+    """(start, end, id) of every assignment; ids are the records' own, else `<doc_id>:a<n>`
+    with n the ordinal in (start, end) order, the numbering of assignments.parquet."""
+    recs = [a for a in doc.spans.get("assignments") or []
+            if isinstance(getattr(a, "start", None), int) and isinstance(getattr(a, "end", None), int)]
+    recs.sort(key=lambda a: (a.start, a.end))
+    out = []
+    for i, a in enumerate(recs):
+        aid = getattr(a, "id", None) or getattr(a, "assignment_id", None)
+        out.append((a.start, a.end, str(aid) if aid else f"{doc.doc_id}:a{i + 1}"))
+    return out
+
+
+def _assignment_at(assignments: list[tuple[int, int, str]], pos: int) -> str | None:
+    best = None
+    for st, en, aid in assignments:
+        if st <= pos < en and (best is None or en - st < best[1] - best[0]):
+            best = (st, en, aid)
+    return best[2] if best else None
+
+
+@component("targets")
+def targets(doc: Doc) -> None:
+    doc.spans["targets"] = find_targets(doc)
+
