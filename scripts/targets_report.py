@@ -132,14 +132,27 @@ def bulk_report(n: int, seed: int, pattern: str) -> None:
     print(f"{n} documents, {chars / 1e6:.1f} M chars, finder {chars / max(secs, 1e-9) / 1e6:.2f} M chars/s")
 
 
+def explain(path: str) -> None:
+    from pipeline.extract.targets import judge_values
+
+    stem = path[:-4] if path.endswith((".txt", ".pdf")) else path
+    doc = annotate(read_text(stem), path)
+    for value, why, t in judge_values(doc):
+        extra = f" | {t.comparator} {t.direction} {t.year} {t.indicator[:60]!r}" if t else ""
+        print(f"{value!r:28s} {why}{extra}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("-v", action="store_true")
     ap.add_argument("--bulk", type=int, default=0)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--pattern", default="*.txt")
+    ap.add_argument("--explain", help="a document path (or dev stem): every value and the rule that decided it")
     a = ap.parse_args()
-    if a.bulk:
+    if a.explain:
+        explain(a.explain)
+    elif a.bulk:
         bulk_report(a.bulk, a.seed, a.pattern)
     else:
         dev_report(a.v)

@@ -56,6 +56,12 @@ class TargetRules:
     normative_line_re: regex.Pattern
     programme_re: regex.Pattern
     ordinal_left_re: regex.Pattern
+    attribute_re: regex.Pattern
+    narrative_objective_re: regex.Pattern
+    condition_re: regex.Pattern
+    share_prev_re: regex.Pattern
+    rubric_heading_re: regex.Pattern
+    rubric_sentence_re: regex.Pattern
     reach_re: regex.Pattern
     list_continuation_re: regex.Pattern
     indicator_units: list[tuple[regex.Pattern, str, str, str]]   # pattern, unit, norm, kind
@@ -155,6 +161,12 @@ def target_rules() -> TargetRules:
         normative_line_re=regex.compile(t["normative_type_line"]),
         programme_re=regex.compile(t["programme_name_left"], regex.V0),
         ordinal_left_re=regex.compile(t["ordinal_left"], _FLAGS),
+        attribute_re=regex.compile(t["attribute_left"], _FLAGS),
+        narrative_objective_re=regex.compile(t["narrative_objective_cues"], _FLAGS),
+        condition_re=regex.compile(t["condition_left"], _FLAGS),
+        share_prev_re=regex.compile(t["share_of_previous_left"], _FLAGS),
+        rubric_heading_re=regex.compile(t["rubric_headings"], _FLAGS),
+        rubric_sentence_re=regex.compile(t["rubric_sentence"], _FLAGS),
         reach_re=regex.compile(t["reach_words"], _FLAGS),
         list_continuation_re=regex.compile(t["list_continuation"], _FLAGS),
         indicator_units=[

@@ -48,6 +48,7 @@ _DATE_LINE_RE = regex.compile(r"ngày\h+\d{1,2}\h+tháng\h+\d{1,2}\h+năm\h+((?:
 _TITLE_YEAR_RE = regex.compile(
     r"(?i)(?<!tháng\h+\d{1,2}\h+)(?<!/)(?:năm|giai đoạn|thời kỳ|đến)\h+((?:19|20)\d{2})(?!\d)"
     r"(?:\h*[-–]\h*((?:19|20)\d{2})(?!\d))?")
+_VISION_RE = regex.compile(r"(?i)tầm nhìn\h*(?:đến|tới)?\h*$")
 _OPEN_QUOTE_RE = regex.compile(r"[“\"]")
 _CLOSE_QUOTE_RE = regex.compile(r"[”\"]")
 _LINE_HEADING_RE = regex.compile(
@@ -103,8 +104,15 @@ class _DocContext:
         self.plan_year = self._plan_year()
         self.title_year = self._title_year()
         dtype = meta.doc_type or ""
-        self.normative = dtype in tr.normative_types or (
-            not dtype and bool(tr.normative_line_re.search(self.text, 0, min(n, 3000))))
+        # Normative documents state targets only with an explicit objective; their other numbers
+        # are rules. Texts with no document header at all (web pages, articles) describe, and
+        # need an objective word in the sentence itself.
+        if dtype in tr.normative_types or tr.normative_line_re.search(self.text, 0, min(n, 3000)):
+            self.mode = "normative"
+        elif not dtype:
+            self.mode = "narrative"
+        else:
+            self.mode = "plan"
         self._headings: list[_Heading] | None = None
         self._heading_starts: list[int] = []
 
@@ -120,7 +128,8 @@ class _DocContext:
         title = self.doc.meta.title
         if not title:
             return None
-        years = [int(b or a) for a, b in _TITLE_YEAR_RE.findall(title)]
+        years = [int(m.group(2) or m.group(1)) for m in _TITLE_YEAR_RE.finditer(title)
+                 if not _VISION_RE.search(title, max(0, m.start() - 30), m.start())]
         return max(years) if years else None
 
     def is_blocked(self, start: int, end: int) -> bool:
@@ -401,58 +410,79 @@ def _inside_quotes(left: str) -> bool:
 
 def _is_target(ctx: _DocContext, tr: TargetRules, v: _Value, left: str, right: str, cmp_: str,
                stack: str, sentence: str, headings: list[str], carried: bool = False) -> bool:
+    return _judge(ctx, tr, v, left, right, cmp_, stack, sentence, headings, carried).startswith("yes")
+
+
+def _judge(ctx: _DocContext, tr: TargetRules, v: _Value, left: str, right: str, cmp_: str,
+           stack: str, sentence: str, headings: list[str], carried: bool = False) -> str:
+    """'yes: <why>' or 'no: <why>' for one value (the reason helps reading the rules' effect)."""
     kind = v.kind
+    tail = left[-120:]
     if kind == "time":
-        return False
-    if not stack and tr.ordinal_left_re.search(left[-30:], timeout=_T):
-        return False
+        return "no: duration"
     if kind == "age" and not tr.age_ok_re.search(left):
-        return False
-    if v.unit_norm == "lần" or kind == "multiple":
-        info = tr.unit_info.get("lần")
-        if info and info.needs_before and not info.needs_before.search(left[-40:]):
-            return False
+        return "no: age"
+    if not stack and tr.ordinal_left_re.search(left[-30:], timeout=_T):
+        return "no: ordinal"
+    if kind == "multiple" and v.unit_norm in tr.unit_info and tr.unit_info[v.unit_norm].needs_before \
+            and not tr.unit_info[v.unit_norm].needs_before.search(left[-40:]):
+        return "no: times"
     if tr.past_left_re.search(left, timeout=_T) or tr.past_right_re.match(right, timeout=_T):
-        return False
+        return "no: past"
     if _past_year(ctx, tr, left):
-        return False
-    if tr.not_left_re.search(left[-120:], timeout=_T) or tr.not_right_re.match(right, timeout=_T):
-        return False
+        return "no: past year"
+    if tr.not_left_re.search(tail, timeout=_T) or tr.not_right_re.match(right, timeout=_T):
+        return "no: measurement or scoring"
     stack_low = stack.lower()
-    reach = bool(tr.reach_re.search(stack_low)) or cmp_ in ("<=", ">=", ">", "<", "range")
-    if kind in ("money", "percent") and not reach and tr.not_left_money_re.search(left[-120:], timeout=_T):
-        return False
+    reach = bool(tr.reach_re.search(stack_low))
+    bound_words = [w for w in tr.cmp_word_re.findall(stack_low)
+                   if tr.cmp_of_word.get(" ".join(w.split())) in ("<=", ">=", ">", "<") and w.strip() != "từ"]
+    explicit_bound = bool(bound_words)
+    if kind in ("money", "percent") and not (reach or explicit_bound) and tr.not_left_money_re.search(tail, timeout=_T):
+        return "no: price, fee or allocation"
     if _inside_quotes(left):
-        return False
+        return "no: quoted title"
+    if tr.condition_re.search(left[-280:], timeout=_T) or tr.share_prev_re.search(left[-60:], timeout=_T):
+        return "no: condition or share"
+    if kind != "percent" and tr.attribute_re.search(left[-160:], timeout=_T):
+        return "no: attribute"
+    if tr.rubric_sentence_re.search(sentence, timeout=_T) or any(tr.rubric_heading_re.search(h) for h in headings):
+        return "no: rubric"
     if cmp_ == "=" and not stack and tr.programme_re.search(left[-140:], timeout=_T):
-        return False
+        return "no: programme name"
     head_objective = any(tr.objective_heading_re.search(h) for h in headings)
-    if ctx.normative:
+    if ctx.mode == "normative":
         if not (tr.strong_objective_re.search(sentence, timeout=_T) or head_objective):
-            return False
+            return "no: normative without objective"
+    elif ctx.mode == "narrative":
+        if not tr.narrative_objective_re.search(sentence, timeout=_T):
+            return "no: not a document"
     elif any(tr.past_heading_re.search(h) for h in headings) and not tr.strong_objective_re.search(sentence):
-        return False
+        return "no: past heading"
+    objective = bool(tr.objective_re.search(left, timeout=_T))
+    verb = bool(tr.count_verbs_re.search(left[-80:], timeout=_T))
+    if v.word_number or carried:
+        return "yes: list or word number"
     if kind == "percent":
-        return True
-    if v.word_number:
-        return True
-    bound = cmp_ in ("<=", ">=", ">", "<", "range")
+        item_start = not _strip_indicator(tr, left) and not stack
+        if stack or objective or head_objective or item_start or verb or \
+                tr.strong_objective_re.search(sentence, timeout=_T):
+            return "yes: percent"
+        return "no: percent without cue"
     if kind in ("ratio", "score"):
-        return bool(stack) or bound
+        return "yes: rate" if (stack or explicit_bound) else "no: bare rate"
     if kind == "money":
-        return reach or carried or bool(tr.objective_re.search(left, timeout=_T))
+        return "yes: money" if (reach or objective or verb) else "no: money without cue"
     # count, measure, multiple
-    if bound or carried or reach:
-        return True
-    if tr.count_verbs_re.search(left[-80:], timeout=_T):
-        verb_tail = left[-80:]
-        if regex.search(r"(?i)(?<!\w)có(?:\h+[[:alpha:]]+){0,3}\h*$", verb_tail) and not (
-                tr.objective_re.search(left) or head_objective):
-            return False  # "có 34 đơn vị": a description unless an objective is stated
-        return True
-    if stack and tr.objective_re.search(left, timeout=_T):
-        return True
-    return False
+    if reach or explicit_bound:
+        return "yes: count with bound or level"
+    if verb:
+        if regex.search(r"(?i)(?<!\w)có(?:\h+[[:alpha:]]+){0,3}\h*$", left[-80:]) and not (objective or head_objective):
+            return "no: description (có)"  # "có 34 đơn vị"
+        return "yes: committing verb"
+    if stack and objective:
+        return "yes: objective"
+    return "no: count without cue"
 
 
 # --- indicator, year, key ------------------------------------------------------------------------
@@ -465,7 +495,7 @@ def _strip_indicator(tr: TargetRules, s: str) -> str:
         s = tr.strip_left_re.sub("", s, count=1).strip(" ,;:\t")
         s = tr.strip_right_re.sub("", s, count=1).strip(" ,;:\t")
     # keep what follows the last "phấn đấu"/"bảo đảm" inside a long phrase
-    m = regex.search(r"(?i)^.*(?<!\w)(?:phấn đấu|bảo đảm|đảm bảo|trong đó)\h*,?\h+(?=\S)", s)
+    m = regex.search(r"(?i)^.*(?<!\w)(?:phấn đấu|bảo đảm|đảm bảo|trong đó|mục tiêu|chỉ tiêu \d+\h*:)\h*,?\h+(?=\S)", s)
     if m and len(s) - m.end() > 3:
         s = s[m.end():]
     if len(s) > _MAX_INDICATOR:
@@ -477,9 +507,18 @@ def _strip_indicator(tr: TargetRules, s: str) -> str:
     return s.strip(" ,;:-–")
 
 
+_OWNER_RE = regex.compile(r"(?i)^(?:mỗi|của|tại|ở|trong|thuộc)(?!\w)")
+_LINK_END_RE = regex.compile(r"(?i)(?<!\w)(?:đạt|chiếm|còn|là|bằng|ở mức|tăng|giảm|lên|xuống)\h*$")
+
+
 def _indicator(ctx: _DocContext, tr: TargetRules, v: _Value, ind_lo: int, cue_start: int,
                right_start: int, right_hi: int, cmp_stack: str) -> tuple[str, int, int]:
-    """(indicator, span start, span end) for a value."""
+    """(indicator, span start, span end) of a value: the measured thing in the document's words.
+
+    "Tỷ lệ đô thị hóa đạt 74%" → the phrase before; "100% hộ gia đình được tiếp nhận …" → "tỷ lệ"
+    and the phrase after; "Mỗi tỉnh có tối đa 03 trường dạy nghề" → "số trường dạy nghề của mỗi
+    tỉnh"; "kết nạp 1.600 đảng viên" → "kết nạp đảng viên".
+    """
     text = ctx.text
     left_raw = text[ind_lo:cue_start]
     left = _strip_indicator(tr, left_raw)
@@ -487,32 +526,46 @@ def _indicator(ctx: _DocContext, tr: TargetRules, v: _Value, ind_lo: int, cue_st
     rend = tr.right_end_re.search(right_raw, timeout=_T)
     if rend:
         right_raw = right_raw[:rend.start()]
+    paren = right_raw.find("(")
+    if paren > 0:
+        right_raw = right_raw[:paren]
     right = right_raw.strip()
     if right[:1] in {",", ")", "(", ";", ".", ":", "/", "-", "–"} or not right[:1].isalpha():
         right = ""
     right = right.rstrip(" ,;:.-–(")
+    prev = None
+    while prev != right:
+        prev = right
+        right = tr.strip_right_re.sub("", right, count=1).rstrip(" ,;:.-–(")
     if len(right) > _MAX_INDICATOR:
         right = right[:_MAX_INDICATOR].rsplit(" ", 1)[0]
-    linking = bool(tr.linking_re.search(cmp_stack)) or bool(
-        regex.search(r"(?i)(?<!\w)(?:đạt|chiếm|còn|là|bằng|ở mức|tăng|giảm|lên|xuống)\h*$", left_raw.rstrip()))
-    left_is_indicator = bool(left) and (linking or not right or bool(tr.indicator_head_re.match(left)))
-    if left_is_indicator:
-        ind = left
-        i = left_raw.find(left[:20]) if left else -1
-        s = ind_lo + i if i >= 0 else v.start
-        return ind, min(s, v.start), v.end
-    if right:
-        prefix = left if left and len(left.split()) <= 8 else ""
-        if v.kind == "percent":
-            head = prefix + " " + right if prefix else "tỷ lệ " + right
+    li = left_raw.find(left[:20]) if left else -1
+    left_s = ind_lo + li if li >= 0 else v.start
+    right_e = right_start + text[right_start:right_hi].find(right) + len(right) if right else v.end
+    short_left = bool(left) and len(left.split()) <= 6 and not tr.indicator_head_re.match(left)
+    if v.kind == "count" and (right or short_left):
+        noun = f"{v.unit} {right}".strip()
+        if left and _OWNER_RE.match(left):
+            ind = f"số {noun} " + ("của " if left[:3].lower() == "mỗi" else "") + left[:1].lower() + left[1:]
+        elif short_left:
+            ind = f"{left} {noun}"
+        elif right:
+            ind = f"số {noun}"
+            left_s = v.start
         else:
-            head = (prefix + " " if prefix else "") + (v.unit if v.kind == "count" and not prefix else "") + (
-                " " if v.kind == "count" and not prefix else "") + right
-        i = left_raw.find(prefix[:20]) if prefix else -1
-        s = ind_lo + i if i >= 0 else v.start
-        e = right_start + text[right_start:right_hi].find(right) + len(right) if right else v.end
-        return " ".join(head.split()), min(s, v.start), max(e, v.end)
-    return left, v.start, v.end
+            ind = left
+        return " ".join(ind.split()), min(left_s, v.start), max(right_e, v.end)
+    linking = bool(tr.linking_re.search(cmp_stack)) or bool(_LINK_END_RE.search(left_raw.rstrip()))
+    if left and (linking or not right or tr.indicator_head_re.match(left)):
+        return left, min(left_s, v.start), v.end
+    if right:
+        prefix = left if short_left else ""
+        if v.kind == "percent" and not prefix:
+            ind = "tỷ lệ " + right
+        else:
+            ind = f"{prefix} {right}"
+        return " ".join(ind.split()), min(left_s if prefix else v.start, v.start), max(right_e, v.end)
+    return left, min(left_s, v.start), v.end
 
 
 def _year(ctx: _DocContext, tr: TargetRules, v: _Value, clause: tuple[int, int],
@@ -564,17 +617,22 @@ def indicator_key(indicator: str, verb: str = "", lead: str = "", unit_norm: str
 # --- the finder -------------------------------------------------------------------------------------
 
 def find_targets(doc: Doc) -> list[Target]:
-    """Every numeric target of the document body, in text order."""
+    """Every numeric target of the document, in text order."""
+    return [t for _v, _why, t in judge_values(doc) if t is not None]
+
+
+def judge_values(doc: Doc):
+    """(value text, decision, Target or None) for every value with a unit, in text order: the
+    decision ("yes: …" / "no: …") says which rule kept or dropped it."""
     tr = target_rules()
     ctx = _DocContext(doc, tr)
     text = ctx.text
     values = _scan_values(ctx, tr) + _scan_word_values(ctx, tr)
     values.sort(key=lambda x: x.start)
     assignments = _assignment_index(doc)
-    out: list[Target] = []
     prev_end = -1
     last: tuple[int, str, str, str] | None = None   # the previous target: end, comparator, kind, unit
-    for v in values:
+    for i, v in enumerate(values):
         c_start, c_break = _clause_start(ctx, tr, v.start)
         left_lo = max(c_start, prev_end if prev_end <= v.start else c_start)
         left = text[left_lo:v.start]
@@ -593,44 +651,38 @@ def find_targets(doc: Doc) -> list[Target]:
         if carried and not stack and last[1] in ("<=", ">=", ">", "<") and v.kind != "percent" \
                 and last[3] == v.unit_norm and len(left.split()) <= 8:
             cmp_ = last[1]  # "ít nhất một trường mầm non, một trường tiểu học …"
-        if not _is_target(ctx, tr, v, left, right, cmp_, stack, sentence, headings, carried):
-            prev_end = max(prev_end, v.end)
-            last = None
+        why = _judge(ctx, tr, v, left, right, cmp_, stack, sentence, headings, carried)
+        if not why.startswith("yes"):
+            yield text[v.start:v.end], why, None
             continue
         c_end = _clause_end(ctx, tr, v.end + after)
         # the indicator: left phrase in this clause (after the previous value), or the
         # previous clause when this one is only "…: 100%"
-        ind_lo = left_lo
+        ind_lo = v.start - stack_len if carried else left_lo
         if not text[left_lo:v.start - stack_len].strip(" ,") and c_break == ":":
             p_start, _ = _clause_start(ctx, tr, max(ctx.lo, c_start - 1))
             ind_lo = max(p_start, prev_end) if prev_end < c_start else p_start
-        next_start = _next_value_start(values, v, c_end)
+        next_start = c_end
+        for x in values[i + 1:i + 4]:
+            if x.start > v.start and x.kind not in ("time", "age"):
+                next_start = min(c_end, x.start)
+                break
         indicator, span_s, span_e = _indicator(ctx, tr, v, ind_lo, v.start - stack_len,
                                                v.end + after, next_start, stack)
         span_e = max(span_e, v.end + after)
         verb = _direction_word(tr, left)
         lead = text[s_lo:c_start] if c_start > s_lo else ""
-        direction = _direction(tr, left)
-        year = _year(ctx, tr, v, (c_start, c_end), (s_lo, s_hi), headings)
-        span_text = text[span_s:span_e]
-        out.append(Target(
-            start=span_s, end=span_e, text=span_text, indicator=indicator, comparator=cmp_,
-            value_low=float(v.low), value_high=float(v.high), unit=v.unit, direction=direction,
-            year=year, indicator_key=indicator_key(indicator, verb, lead, v.unit_norm),
+        target = Target(
+            start=span_s, end=span_e, text=text[span_s:span_e], indicator=indicator, comparator=cmp_,
+            value_low=float(v.low), value_high=float(v.high), unit=v.unit, direction=_direction(tr, left),
+            year=_year(ctx, tr, v, (c_start, c_end), (s_lo, s_hi), headings),
+            indicator_key=indicator_key(indicator, verb, lead, v.unit_norm),
             unit_normalized=v.unit_norm, section=doc.section_path(v.start) if doc.sections else "",
             assignment_id=_assignment_at(assignments, v.start),
-        ))
-        prev_end = v.end + after
+        )
+        yield text[v.start:v.end], why, target
+        prev_end = max(v.end + after, span_e)
         last = (prev_end, cmp_, v.kind, v.unit_norm)
-    return out
-
-
-def _next_value_start(values: list[_Value], v: _Value, limit: int) -> int:
-    i = values.index(v) if len(values) < 32 else bisect.bisect_left([x.start for x in values], v.start)
-    for x in values[i + 1:i + 3]:
-        if x.start > v.start:
-            return min(limit, x.start)
-    return limit
 
 
 def _direction_word(tr: TargetRules, left: str) -> str:
