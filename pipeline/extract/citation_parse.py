@@ -1,0 +1,572 @@
+"""Finding citations in text: anchored on type words, then read forward, eyecite style.
+
+Every mention starts at a type word ("Nghị quyết", "văn bản", "Luật"). A template decides how
+the head reads (a coded number, a named law, a quoted title); then the tail is read piece by
+piece (date, issuer, term, quoted title) with small anchored patterns, so the work per type
+word is constant and the whole scan stays linear in the text.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import regex
+
+from .. import rules
+from ..textutil import fold, is_upper_text, modern_tones, safe_date
+from .citation_rules import CitationRules, Template, citation_rules
+
+_WORD_RE = regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}&'’./]*(?<![./])")
+_SPACE_RE = regex.compile(r"[ \t]+")
+_WS_RE = regex.compile(r"\s+")
+_SEG_SPLIT_RE = regex.compile(r"([/\-])")
+# the end of an open-ended issuer name ("Ban Chỉ đạo thực hiện sắp xếp, … 2 cấp về việc …")
+_OPEN_END_RE = regex.compile(r"[;.()“”\"]|\n\n|\s(?i:về việc|v/v)(?![\p{L}])|,\s+(?=\p{Lu})|:")
+
+
+@dataclass
+class Found:
+    """A citation as read from the text, before relations and keys are settled."""
+    start: int
+    end: int
+    cited_type: str
+    cited_number: str | None = None
+    cited_date: dt.date | None = None
+    cited_issuer: str | None = None
+    cited_title: str | None = None
+    cited_term: str | None = None
+    template: str = ""
+    title_key: str | None = None      # the canonical spelling of a named law (gazetteer)
+    list_index: int = 0               # position in a list sharing one type word
+    extras: dict = field(default_factory=dict)
+
+
+# --- numbers -----------------------------------------------------------------------------------
+
+def normalize_number(raw: str, cr: CitationRules | None = None) -> str:
+    """'78/2021/NĐ -CP' → '78/2021/NĐ-CP'; 'QD' → 'QĐ'; 'Ð' → 'Đ'. Same for every spelling."""
+    cr = cr or citation_rules()
+    s = _WS_RE.sub("", raw).replace("\u00d0", "Đ").replace("\u0110", "Đ")
+    parts = _SEG_SPLIT_RE.split(s)
+    return "".join(cr.code_fixes.get(p, p) for p in parts)
+
+
+def _has_code(number: str) -> bool:
+    return any(ch.isalpha() for ch in number)
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+def _read_date(text: str, pos: int, cr: CitationRules):
+    """(end, date or None) for a date at `pos`, or None when there is none."""
+    m = cr.date_numeric.match(text, pos, timeout=rules.REGEX_TIMEOUT)
+    if m:
+        return m.end(), safe_date(int(m.group(4)), int(m.group(3)), int(m.group(1)))
+    m = cr.date_words.match(text, pos, timeout=rules.REGEX_TIMEOUT)
+    if m:
+        year = m.group(3)
+        d = safe_date(int(year), int(m.group(2)), int(m.group(1))) if year else None
+        return m.end(), d
+    return None
+
+
+# --- issuer ------------------------------------------------------------------------------------
+
+def _is_cap(word: str) -> bool:
+    return word[:1].isupper()
+
+
+def _read_name(text: str, pos: int, cr: CitationRules, limit: int) -> int:
+    """End of an agency name starting at `pos` (a head word is known to be there).
+
+    Capitalised words always belong to the name; a lower-case word belongs to it right after a
+    capitalised one ("Chấp hành", "Chính phủ") or as a listed unit ("nhân dân", "thành phố"),
+    and otherwise only in short runs that are not stop words. A stop phrase ("về", "quy định",
+    "khóa") ends it whatever its case.
+    """
+    i = end = run_start = pos
+    words = lower_run = 0
+    prev_cap = False
+    prev_word = ""
+    while i < limit and words < cr.issuer_max_words:
+        if words:
+            if text.startswith(", ", i):
+                j = i + 2
+                if not _joinable(text, j, cr):
+                    break
+                sub_end = _read_name(text, j, cr, limit)
+                if sub_end <= j or not _ends_issuer(text, sub_end, cr):
+                    break
+                return sub_end
+            for joiner in (" - ", " – ", " và ", " & "):
+                if text.startswith(joiner, i):
+                    j = i + len(joiner)
+                    if not _joinable(text, j, cr):
+                        return end
+                    break
+            else:
+                if text.startswith(" ", i):
+                    j = i + 1
+                elif text.startswith("\n", i) and not text.startswith("\n\n", i) and (
+                        prev_cap and text[i + 1:i + 2].islower() or _joinable(text, i + 1, cr)):
+                    j = i + 1  # a name broken across lines (PDF text): "Chính\nphủ", "Ban Chấp hành\nTrung ương"
+                else:
+                    break
+            i = j
+        um = cr.issuer_unit.match(text, i)
+        if um and words:
+            i = end = um.end()
+            words += 1
+            lower_run, prev_cap = 0, True
+            prev_word = um.group(0).rsplit(" ", 1)[-1]
+            continue
+        if words and cr.issuer_stop_phrase.match(text, i):
+            break
+        wm = _WORD_RE.match(text, i)
+        if not wm:
+            break
+        w = wm.group(0)
+        if w[0].isdigit():
+            if prev_word in cr.issuer_number_after and len(w) <= 3:
+                i = end = wm.end()
+                words += 1
+                prev_word = w
+                continue
+            break
+        if _is_cap(w):
+            prev_cap, lower_run = True, 0
+        elif prev_cap:
+            prev_cap = False  # the second syllable of a capitalised word: "Chấp hành", "Chính phủ"
+        else:
+            if fold(w) in cr.issuer_stop_words:
+                break
+            if lower_run == 0:
+                run_start = end
+            lower_run += 1
+            if lower_run > cr.issuer_max_lower_run:
+                return run_start  # a run of plain words is the text after the name
+        i = end = wm.end()
+        prev_word = w
+        words += 1
+    return end
+
+
+def _joinable(text: str, pos: int, cr: CitationRules) -> bool:
+    """A joiner (", ", " và ", " - ") continues a name only into a capitalised word that starts
+    neither a description nor another citation: "Bộ Chính trị, Ban Bí thư", "Bà Rịa - Vũng Tàu"."""
+    wm = _WORD_RE.match(text, pos)
+    return bool(wm and _is_cap(wm.group(0)) and not cr.issuer_stop_phrase.match(text, pos)
+                and not cr.anchor.match(text, pos))
+
+
+def _ends_issuer(text: str, pos: int, cr: CitationRules) -> bool:
+    """True when what follows `pos` is a normal end of an issuer (punctuation, a description,
+    a term), not the verb of a new clause."""
+    rest = text[pos:pos + 40]
+    if not rest or rest[0] in ",;.:)(“\"\n" or rest.startswith(" (") or rest.startswith(" “"):
+        return True
+    if rest[0] == " ":
+        return bool(cr.issuer_stop_phrase.match(text, pos + 1)) or rest[1:2] in ("“", "(", "")
+    return False
+
+
+def _read_issuer(text: str, pos: int, cr: CitationRules):
+    """(end, raw issuer) for "của <issuer>" (or a party conference without "của") at `pos`."""
+    m = cr.issuer_connector.match(text, pos)
+    if m:
+        start = m.end()
+    else:
+        m = cr.issuer_without_connector.match(text, pos)
+        if not m:
+            return None
+        start = m.end()
+    if not cr.issuer_head.match(text, start):
+        return None
+    para_end = text.find("\n\n", start)
+    limit = len(text) if para_end < 0 else para_end
+    end = _read_name(text, start, cr, limit)
+    if cr.issuer_open_ended.match(text, start) and regex.match(r" (?!của\s)\p{Ll}", text[end:end + 3]):
+        end = _open_ended_end(text, end, cr)
+    if end <= start:
+        return None
+    return end, text[start:end], start
+
+
+def _open_ended_end(text: str, pos: int, cr: CitationRules) -> int:
+    """End of a committee named by its task: "Ban Chỉ đạo thực hiện sắp xếp, tổ chức lại … 2 cấp",
+    "Ban Chỉ đạo Trung ương về tổng kết Nghị quyết số 18-NQ/TW"; it stops at the clause end, a
+    second "về", or right after a document number it names."""
+    limit = min(len(text), pos + 250)
+    em = _OPEN_END_RE.search(text, pos, limit)
+    end = em.start() if em else limit
+    v = regex.search(r"\s(?i:về)\s", text[pos + 1:end])
+    if v and text[pos:pos + 4].strip().lower() == "về":
+        end = pos + 1 + v.start()   # "… về tổng kết X về sắp xếp …": the second "về" describes
+    elif v:
+        w = regex.search(r"\s(?i:về)\s", text[pos + 1 + v.end():end])
+        if w:
+            end = pos + 1 + v.end() + w.start()
+    nm = regex.compile(r"(?i:số)\s*").search(text, pos, end)
+    if nm:
+        num = cr.number.match(text, nm.end())
+        if num and num.end() <= end + 1:
+            end = num.end()
+    while end > pos and text[end - 1] in " ,\n":
+        end -= 1
+    return end
+
+
+def canonical_issuer(raw: str, cr: CitationRules | None = None) -> str:
+    """'UBND thành phố' → 'Ủy ban nhân dân thành phố'; capitals → the usual spelling."""
+    cr = cr or citation_rules()
+    s = _SPACE_RE.sub(" ", raw.replace("\n", " ")).strip(" ,;")
+    s = cr.abbreviation_re.sub(lambda m: cr.abbreviations[m.group(0)], s)
+    s = modern_tones(s)
+    if is_upper_text(s):
+        s = _restore_case(s, cr)
+    return s
+
+
+_LEVEL_WORDS = {"tỉnh", "thành", "phố", "quận", "huyện", "xã", "phường", "thị", "trấn", "đặc", "khu"}
+
+
+def _restore_case(s: str, cr: CitationRules) -> str:
+    out, pos = [], 0
+    for m in cr.canonical_names.finditer(s):
+        out.append(_title_words(s[pos:m.start()]))
+        out.append(cr.canonical_of.get(fold(m.group(0)), m.group(0)))
+        pos = m.end()
+    out.append(_title_words(s[pos:]))
+    return "".join(out)
+
+
+def _title_words(chunk: str) -> str:
+    def one(w: str) -> str:
+        lw = w.lower()
+        return lw if lw in _LEVEL_WORDS or lw in {"và", "của"} else w[:1] + w[1:].lower()
+    return regex.sub(r"\p{L}+", lambda m: one(m.group(0)), chunk)
+
+
+def restore_title_case(title: str, text: str) -> str:
+    """An upper-case quoted title takes the spelling it has elsewhere in the document, else
+    sentence case. Line breaks inside a title (PDF text) become spaces."""
+    title = " ".join(title.split())
+    if not is_upper_text(title):
+        return title
+    target = fold(title)
+    for m in regex.finditer(r"[“\"]([^“”\"\n]{2,600})[”\"]", text):
+        cand = m.group(1)
+        if not is_upper_text(cand) and fold(cand) == target:
+            return cand
+    low = title.lower()
+    return low[:1].upper() + low[1:]
+
+
+# --- tails -------------------------------------------------------------------------------------
+
+@dataclass
+class Tail:
+    end: int
+    date: dt.date | None = None
+    has_date: bool = False
+    issuer: str | None = None
+    term: str | None = None
+    title: str | None = None
+
+
+def _read_term(text: str, pos: int, cr: CitationRules):
+    m = cr.term.match(text, pos)
+    if not m:
+        return None
+    return m.end(), f"khóa {m.group(3).upper()}"
+
+
+def read_tail(text: str, pos: int, cr: CitationRules, allow_title: bool = True) -> Tail:
+    """Date, issuer, term and quoted title after a number, in any order they come."""
+    tail = Tail(end=pos)
+    progress = True
+    while progress:
+        progress = False
+        if not tail.has_date:
+            r = _read_date(text, tail.end, cr)
+            if r:
+                tail.end, tail.date = r
+                tail.has_date = True
+                progress = True
+                continue
+        if tail.issuer is None:
+            r = _read_issuer(text, tail.end, cr)
+            if r:
+                tail.end, raw, _ = r
+                tail.issuer = canonical_issuer(raw, cr)
+                progress = True
+                continue
+        if tail.term is None:
+            r = _read_term(text, tail.end, cr)
+            if r:
+                tail.end, tail.term = r
+                progress = True
+                continue
+        if allow_title and tail.title is None:
+            m = cr.quoted_title.match(text, tail.end)
+            if m and not cr.quoted_not_title_start.match(m.group(1)):
+                tail.title = restore_title_case(m.group(1).strip(), text)
+                tail.end = m.end()
+                break  # nothing belongs to the mention after its title
+    return tail
+
+
+# --- named laws --------------------------------------------------------------------------------
+
+def _law_name_at(text: str, pos: int, cited_type: str, cr: CitationRules):
+    """(end, name as written, canonical key name) of a law name starting at `pos`."""
+    gaz = cr.law_names.get(cited_type)
+    if gaz is not None:
+        m = gaz.match(text, pos)
+        if m:
+            canon = cr.law_canonical[cited_type].get(fold(m.group(0)), m.group(0))
+            return m.end(), m.group(0), canon
+    # not in the gazetteer: capitalised words up to a stop word or punctuation
+    wm = _WORD_RE.match(text, pos)
+    if not wm or not _is_cap(wm.group(0)) or cr.law_not_a_name.match(text, pos) or is_upper_text(wm.group(0)) and len(wm.group(0)) > 1 and not wm.group(0).isupper():
+        return None
+    if cr.anchor.match(text, pos):
+        return None
+    end = wm.end()
+    words = 1
+    i = end
+    while words < cr.law_unknown_max and text.startswith(" ", i):
+        m2 = _WORD_RE.match(text, i + 1)
+        if not m2:
+            break
+        w = m2.group(0)
+        if fold(w) in cr.law_stop_words or w[0].isdigit() or cr.anchor.match(text, i + 1):
+            break
+        end = i = m2.end()
+        words += 1
+    name = text[pos:end]
+    return end, name, modern_tones(name)
+
+
+def read_law(text: str, type_end: int, cited_type: str, cr: CitationRules):
+    """A named law after its type word: (end, title, title_key, nested spans) or None.
+
+    "Luật Đất đai", "Luật Sửa đổi, bổ sung một số điều của Luật A và Luật B", "Bộ luật Lao động".
+    """
+    if cited_type == "Hiến pháp":
+        end = type_end
+        m = cr.constitution_tail.match(text, end)
+        if m:
+            end = m.end()
+        return end, None, None
+    if text.startswith(" ", type_end):
+        pos = type_end + 1
+    elif text.startswith("\n", type_end) and cited_type in cr.law_names \
+            and cr.law_names[cited_type].match(text, type_end + 1):
+        pos = type_end + 1  # "Luật\nViên chức" in PDF table text: only a known name crosses the line
+    else:
+        return None
+    am = cr.law_amending.match(text, pos)
+    if am:
+        # the amended laws: "Luật A, Luật B và Luật C"
+        i = am.end()
+        last = None
+        while True:
+            tm = cr.anchor.match(text, i)
+            if not tm or cr.type_of.get(fold(tm.group(0))) not in cr.law_types:
+                break
+            r = _law_name_at(text, tm.end() + 1, cr.type_of[fold(tm.group(0))], cr) \
+                if text.startswith(" ", tm.end()) else None
+            if not r:
+                break
+            last = r[0]
+            sm = regex.compile(r",\s+|\s+và\s+").match(text, last)
+            if not sm:
+                break
+            i = sm.end()
+        if last is None:
+            return None
+        title = " ".join(text[pos:last].split())
+        key = modern_tones(title)
+        key = key[:1].upper() + key[1:]
+        return last, title, key
+    r = _law_name_at(text, pos, cited_type, cr)
+    if not r:
+        return None
+    end, name, canon = r
+    return end, " ".join(name.split()), canon
+
+
+# --- the scan ----------------------------------------------------------------------------------
+
+def _own_numbers(text: str, own: str | None, cr: CitationRules) -> set[str]:
+    out = set()
+    if own:
+        out.add(fold(normalize_number(own, cr)))
+    m = cr.own_number_line.search(text, 0, min(len(text), cr.own_number_window))
+    if m:
+        raw = m.group(1) or m.group(2)
+        if raw:
+            out.add(fold(normalize_number(raw, cr)))
+    return out
+
+
+def find_raw(text: str, own_number: str | None = None, own_span: tuple[int, int] | None = None,
+             header_end: int = 0) -> list[Found]:
+    """All citations in `text`, in text order (nested ones after their container)."""
+    cr = citation_rules()
+    own = _own_numbers(text, own_number, cr)
+    out: list[Found] = []
+    pos = 0
+    n = len(text)
+    for am in cr.anchor.finditer(text, timeout=rules.REGEX_TIMEOUT):
+        tstart, tend = am.span()
+        word = am.group(0)
+        cited_type = cr.type_of.get(fold(word))
+        if cited_type is None:
+            continue
+        capitalised = word[:1].isupper()
+        if cr.before_type.search(text[max(0, tstart - 15):tstart]):
+            continue
+        found = _at_anchor(text, tstart, tend, cited_type, capitalised, cr)
+        for f in found:
+            if f.cited_number and fold(f.cited_number) in own:
+                continue
+            if own_span and f.start < own_span[1] and own_span[0] < f.end:
+                continue
+            out.append(f)
+    out.sort(key=lambda f: (f.start, -f.end))
+    _trim_shared_tails(out)
+    return out
+
+
+def _trim_shared_tails(found: list[Found]) -> None:
+    """A mention nested in another one that ends where its container ends ("Luật Đê điều" in
+    "Luật Sửa đổi … của Luật Phòng, chống thiên tai và Luật Đê điều ngày 17 tháng 6 năm 2020")
+    does not own the container's date and issuer: it is cut back to its own head."""
+    open_: list[Found] = []
+    for f in found:
+        while open_ and open_[-1].end <= f.start:
+            open_.pop()
+        c = open_[-1] if open_ else None
+        if c is not None and c.start < f.start and f.end == c.end:
+            head_end = f.extras.get("head_end")
+            if head_end and f.start < head_end < f.end:
+                f.end = head_end
+                f.cited_date = f.cited_issuer = f.cited_term = None
+        open_.append(f)
+
+
+def _at_anchor(text: str, tstart: int, tend: int, cited_type: str, capitalised: bool,
+               cr: CitationRules) -> list[Found]:
+    for t in cr.templates:
+        if t.capitalised and not capitalised:
+            continue
+        if t.law:
+            if cited_type not in cr.law_types or not capitalised:
+                continue
+            r = _try_law(text, tstart, tend, cited_type, cr)
+            if r:
+                return r
+            continue
+        if t.name == "quoted" and cited_type not in cr.quoted_types:
+            continue
+        m = t.head.match(text, tend, timeout=rules.REGEX_TIMEOUT)
+        if not m:
+            continue
+        if t.name == "quoted":
+            title = m.group(1).strip()
+            if cr.quoted_not_title_start.match(title) or cr.quoted_not_title_after.match(text, m.end()):
+                continue
+            tail = read_tail(text, m.end(), cr, allow_title=False)
+            title = restore_title_case(title, text)
+            return [Found(tstart, tail.end, cited_type, None, tail.date, tail.issuer, title, tail.term,
+                          template=t.name)]
+        number = normalize_number(m.group("number"), cr)
+        if t.needs_code and not _has_code(number):
+            continue
+        if t.not_followed_by is not None and t.not_followed_by.match(text, m.end()):
+            continue
+        if not t.needs_code and _is_year(number):
+            continue
+        return _numbered(text, tstart, m.end(), cited_type, number, t, cr)
+    # "“Đề án hỗ trợ đào tạo … đến năm 2030”": the quote opens before the type word
+    if capitalised and cited_type in cr.quote_before_types and tstart > 0 and text[tstart - 1] in "“\"":
+        m = cr.quote_before_body.match(text, tend)
+        if m and not cr.quoted_not_title_start.match(m.group(1)) \
+                and not cr.quoted_not_title_after.match(text, m.end()):
+            title = m.group(1).strip()
+            return [Found(tstart, tend + len(m.group(0)) - 1, cited_type, None, None, None,
+                          restore_title_case(title, text), template="quote_before")]
+    return []
+
+
+def _is_year(number: str) -> bool:
+    return number.isdigit() and len(number) == 4 and number[:2] in ("19", "20")
+
+
+def _numbered(text: str, tstart: int, head_end: int, cited_type: str, number: str, t: Template,
+              cr: CitationRules) -> list[Found]:
+    tail = read_tail(text, head_end, cr)
+    items = [Found(tstart, tail.end, cited_type, number, tail.date, tail.issuer, tail.title, tail.term,
+                   template=t.name)]
+    items[0].extras.update(has_date=tail.has_date, head_end=head_end)
+    if t.is_list:
+        pos = tail.end
+        while True:
+            lm = cr.list_item.match(text, pos, timeout=rules.REGEX_TIMEOUT)
+            if not lm:
+                break
+            num = normalize_number(lm.group(1), cr)
+            if not _has_code(num):
+                break
+            # the row starts at "số" when written, else at the number
+            start = lm.start(1)
+            so = regex.compile(r"(?i:số)\s*:?\s*$").search(text, lm.start(), lm.start(1))
+            if so:
+                start = so.start()
+            tl = read_tail(text, lm.end(1), cr)
+            f = Found(start, tl.end, cited_type, num, tl.date, tl.issuer, tl.title, tl.term,
+                      template=t.name, list_index=len(items))
+            f.extras.update(has_date=tl.has_date, head_end=lm.end(1))
+            items.append(f)
+            pos = tl.end
+        if len(items) > 1:
+            # issuer / date written once at the end are shared by the items before it
+            last = items[-1]
+            for f in items[:-1]:
+                if f.cited_issuer is None and last.cited_issuer is not None:
+                    f.cited_issuer = last.cited_issuer
+            if last.extras.get("has_date") and not any(f.extras.get("has_date") for f in items[:-1]):
+                for f in items[:-1]:
+                    f.cited_date = last.cited_date
+    return items
+
+
+def _try_law(text: str, tstart: int, tend: int, cited_type: str, cr: CitationRules) -> list[Found] | None:
+    # a numbered law goes to the numbered template ("Luật số 90/2025/QH15")
+    r = read_law(text, tend, cited_type, cr)
+    if not r:
+        return None
+    end, title, key = r
+    pos = end
+    m = cr.law_suffix.match(text, pos)
+    if m:
+        pos = m.end()
+    number = None
+    nm = regex.compile(r"\s*,?\s*(?i:số)\s*:?\s*").match(text, pos)
+    if nm:
+        num_m = cr.number.match(text, nm.end())
+        if num_m and _has_code(normalize_number(num_m.group(0), cr)):
+            number = normalize_number(num_m.group(0), cr)
+            pos = num_m.end()
+    ym = cr.year_only.match(text, pos)
+    if ym:
+        pos = ym.end()
+    tail = read_tail(text, pos, cr, allow_title=False)
+    f = Found(tstart, tail.end, cited_type, number, tail.date, tail.issuer, title, tail.term,
+              template="named_law", title_key=key)
+    f.extras["head_end"] = end
+    if title is not None and cr.law_amending.match(text, tend + 1):
+        f.extras["amending"] = True
+    return [f]
