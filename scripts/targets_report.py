@@ -120,9 +120,9 @@ def bulk_report(n: int, seed: int, pattern: str) -> None:
     for path in files[:n]:
         text = normalize(open(path, encoding="utf-8", errors="replace").read())
         doc = annotate(text, path)
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         found = find_targets(doc)
-        secs += time.perf_counter() - t0
+        secs += time.process_time() - t0
         chars += len(text)
         if found:
             print(f"== {os.path.basename(path)} ({doc.meta.doc_type}) {len(found)}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import regex
 
 from .. import rules
+from .target_numbers import WORD_NUMBERS
 
 _FLAGS = regex.IGNORECASE | regex.V0
 
@@ -28,9 +29,29 @@ class UnitInfo:
     needs_before: regex.Pattern | None
 
 
+_TOKEN_RE = regex.compile(r"\h?(%|[^\W\d_]+)")
+
+
+def first_token(text: str, pos: int) -> str:
+    """The word (or "%") right after `pos`, lower case: the quick test before the unit regex."""
+    m = _TOKEN_RE.match(text, pos)
+    return m.group(1).lower() if m else ""
+
+
+def _case_insensitive_first(words: list[str]) -> str:
+    """An alternation where only the first letter is case-free (faster than IGNORECASE)."""
+    out = []
+    for w in sorted(set(words), key=len, reverse=True):
+        head, rest = w[0], w[1:]
+        first = f"[{head.lower()}{head.upper()}]" if head.isalpha() else regex.escape(head)
+        out.append(first + r"\h+".join(regex.escape(p) for p in rest.split(" ")))
+    return "|".join(out)
+
+
 @dataclass(frozen=True)
 class TargetRules:
     unit_re: regex.Pattern            # at the position after a number: magnitude + unit + /suffix
+    unit_first_tokens: frozenset[str]  # first words of every unit form and scale word
     unit_info: dict[str, UnitInfo]    # lower-cased form -> info
     magnitudes: dict[str, str]
     drop_suffixes: frozenset[str]
@@ -56,6 +77,10 @@ class TargetRules:
     normative_line_re: regex.Pattern
     programme_re: regex.Pattern
     ordinal_left_re: regex.Pattern
+    price_left_re: regex.Pattern
+    price_unit_suffixes: frozenset[str]
+    article_heading_re: regex.Pattern
+    objective_vocabulary_re: regex.Pattern
     attribute_re: regex.Pattern
     narrative_objective_re: regex.Pattern
     condition_re: regex.Pattern
@@ -69,8 +94,9 @@ class TargetRules:
     clause_break_rev: regex.Pattern   # REVERSE
     sentence_break_re: regex.Pattern
     sentence_break_rev: regex.Pattern
-    word_number_re: regex.Pattern
-    word_number_list_re: regex.Pattern
+    word_number_re: regex.Pattern       # a bound followed by a number word
+    word_number_list_re: regex.Pattern  # the next number word of a list
+    word_number_at_re: regex.Pattern    # a number word at a position
     strip_left_re: regex.Pattern
     strip_right_re: regex.Pattern
     right_end_re: regex.Pattern
@@ -136,6 +162,7 @@ def target_rules() -> TargetRules:
         ))
     return TargetRules(
         unit_re=unit_re,
+        unit_first_tokens=frozenset(first_token(f, 0) for f in forms + list(magnitudes)),
         unit_info=unit_info,
         magnitudes=magnitudes,
         drop_suffixes=frozenset(s.lower() for s in drop),
@@ -161,6 +188,10 @@ def target_rules() -> TargetRules:
         normative_line_re=regex.compile(t["normative_type_line"]),
         programme_re=regex.compile(t["programme_name_left"], regex.V0),
         ordinal_left_re=regex.compile(t["ordinal_left"], _FLAGS),
+        price_left_re=regex.compile(t["price_left"], _FLAGS),
+        price_unit_suffixes=frozenset(t["price_unit_suffixes"]),
+        article_heading_re=regex.compile(t["article_heading"], _FLAGS),
+        objective_vocabulary_re=regex.compile(t["objective_vocabulary"]),
         attribute_re=regex.compile(t["attribute_left"], _FLAGS),
         narrative_objective_re=regex.compile(t["narrative_objective_cues"], _FLAGS),
         condition_re=regex.compile(t["condition_left"], _FLAGS),
@@ -178,8 +209,11 @@ def target_rules() -> TargetRules:
         clause_break_rev=regex.compile(cb, _FLAGS | regex.REVERSE),
         sentence_break_re=regex.compile(sb),
         sentence_break_rev=regex.compile(sb, regex.REVERSE),
-        word_number_re=regex.compile(t["word_number_cues"], _FLAGS),
-        word_number_list_re=regex.compile(t["word_number_list"], _FLAGS),
+        word_number_re=regex.compile(
+            rf"(?<!\w)(?:{_case_insensitive_first(t['word_number_cues'])})\h+(?P<w>{_case_insensitive_first(list(WORD_NUMBERS))})(?=\h)"),
+        word_number_list_re=regex.compile(
+            rf"[^\n;.:]{{0,160}}?{t['word_number_list']}(?=(?:{'|'.join(WORD_NUMBERS)})\h)", _FLAGS),
+        word_number_at_re=regex.compile(rf"(?:{'|'.join(sorted(WORD_NUMBERS, key=len, reverse=True))})(?!\w)", _FLAGS),
         strip_left_re=regex.compile(t["indicator_strip_left"], _FLAGS),
         strip_right_re=regex.compile(t["indicator_strip_right"], _FLAGS),
         right_end_re=regex.compile(t["indicator_right_end"], _FLAGS),

@@ -34,14 +34,13 @@ from ..document import Doc
 from ..models import Target
 from ..textutil import fold
 from .target_numbers import NUMBER_RE, WORD_NUMBERS, parse_number
-from .target_rules import TargetRules, target_rules
+from .target_rules import TargetRules, first_token, target_rules
 
 _T = rules.REGEX_TIMEOUT
 _WINDOW = 400          # how far a clause or sentence is looked for around a value
 _MAX_INDICATOR = 220   # characters of an indicator phrase
 _HEADING_MAX = 120     # longer "headings" are item paragraphs, not headings
 
-_WORD_NUM_ALT = "|".join(sorted(WORD_NUMBERS, key=len, reverse=True))
 _DATE_LINE_RE = regex.compile(r"ngày\h+\d{1,2}\h+tháng\h+\d{1,2}\h+năm\h+((?:19|20)\d{2})")
 # Years a title is about: "… NĂM 2025", "năm 2022 - 2023", "ĐẾN NĂM 2030", "giai đoạn 2021 - 2025";
 # not the years of dates of cited documents ("ngày 12 tháng 11 năm 2025").
@@ -70,6 +69,7 @@ class _Value:
     unit_norm: str
     kind: str
     word_number: bool = False
+    base: str = ""       # the unit entry's norm without scale words or "/…" ("lần" for "lần/ngày")
 
 
 @dataclass
@@ -78,6 +78,20 @@ class _Heading:
     end: int
     rank: int
     text: str
+
+
+class _LazyHeadings:
+    """The headings around a value, looked up only when a rule needs them."""
+
+    __slots__ = ("ctx", "pos", "_hs")
+
+    def __init__(self, ctx: "_DocContext", pos: int) -> None:
+        self.ctx, self.pos, self._hs = ctx, pos, None
+
+    def __iter__(self):
+        if self._hs is None:
+            self._hs = self.ctx.headings_for(self.pos)
+        return iter(self._hs)
 
 
 class _DocContext:
@@ -107,7 +121,8 @@ class _DocContext:
         # Normative documents state targets only with an explicit objective; their other numbers
         # are rules. Texts with no document header at all (web pages, articles) describe, and
         # need an objective word in the sentence itself.
-        if dtype in tr.normative_types or tr.normative_line_re.search(self.text, 0, min(n, 3000)):
+        if dtype in tr.normative_types or tr.normative_line_re.search(self.text, 0, min(n, 3000)) \
+                or not tr.objective_vocabulary_re.search(self.text):
             self.mode = "normative"
         elif not dtype:
             self.mode = "narrative"
@@ -156,7 +171,7 @@ class _DocContext:
             while idx is not None:
                 s = doc.sections[idx]
                 head_end = s.start + len(s.heading)
-                if not (s.start <= pos < head_end) and len(s.heading) <= _HEADING_MAX:
+                if not (s.start <= pos < head_end):
                     out.append(s.heading)
                 idx = s.parent
             return out
@@ -170,7 +185,7 @@ class _DocContext:
             h = hs[i]
             steps += 1
             if h.rank < rank_limit:
-                if not (h.start <= pos < h.end) and len(h.text) <= _HEADING_MAX:
+                if not (h.start <= pos < h.end):
                     out.append(h.text)
                 rank_limit = h.rank
             i -= 1
@@ -203,8 +218,8 @@ def _index_of(doc: Doc, sec) -> int | None:
 
 # --- values --------------------------------------------------------------------------------------
 
-def _unit_at(text: str, pos: int, tr: TargetRules) -> tuple[int, str, str, str] | None:
-    """(end, unit as written, normalised unit, kind) of a unit starting at `pos`, or None."""
+def _unit_at(text: str, pos: int, tr: TargetRules) -> tuple[int, str, str, str, str] | None:
+    """(end, unit as written, normalised unit, kind, base unit) of a unit at `pos`, or None."""
     m = tr.unit_re.match(text, pos, timeout=_T)
     if not m:
         return None
@@ -225,53 +240,68 @@ def _unit_at(text: str, pos: int, tr: TargetRules) -> tuple[int, str, str, str] 
         if suffix not in tr.drop_suffixes:
             written += "/" + suffix
             norm += "/" + suffix
-    return m.end(), written, norm, info.kind
+    return m.end(), written, norm, info.kind, info.norm
+
+
+_RANGE_STARTS = ("-", "–", "—", "÷", "~", "đến", "tới")
 
 
 def _scan_values(ctx: _DocContext, tr: TargetRules) -> list[_Value]:
+    """Every number with a unit (or a range of two), cheapest tests first: most numbers in a
+    document are dates, item numbers and codes and leave at the first test."""
     text = ctx.text
+    first_tokens = tr.unit_first_tokens
     out: list[_Value] = []
     consumed = -1
     for m in NUMBER_RE.finditer(text, ctx.lo, ctx.hi, timeout=_T):
         s = m.start()
         if s < consumed:
             continue
-        v1 = parse_number(m.group("num"))
-        if v1 is None:
-            continue
         pos = m.end()
-        u1 = _unit_at(text, pos, tr)
+        u1 = _unit_at(text, pos, tr) if first_token(text, pos) in first_tokens else None
+        if u1 is not None and u1[3] == "time":
+            continue  # dates and durations ("ngày 12 tháng 12 năm 2024", "trong 30 ngày")
         after1 = u1[0] if u1 else pos
-        # a range: "9,5 - 10%", "10% - 12%", "từ 12 đến 13,4%"
-        sep = tr.range_sep_re.match(text, after1, timeout=_T)
-        low = high = v1
-        is_range = False
         unit = u1
         end = after1
-        if sep:
-            m2 = NUMBER_RE.match(text, sep.end())
-            if m2:
-                v2 = parse_number(m2.group("num"))
+        v1 = v2 = None
+        # a range: "9,5 - 10%", "10% - 12%", "từ 12 đến 13,4%"
+        if text[after1:after1 + 8].lstrip().startswith(_RANGE_STARTS):
+            sep = tr.range_sep_re.match(text, after1, timeout=_T)
+            m2 = NUMBER_RE.match(text, sep.end()) if sep else None
+            if m2 and first_token(text, m2.end()) in first_tokens:
                 u2 = _unit_at(text, m2.end(), tr)
-                if v2 is not None and u2 and (u1 is None or u1[3] == u2[3]) and not (
-                        u1 is None and 1900 <= v1 <= 2100 and v1 == int(v1)):
-                    low, high = min(v1, v2), max(v1, v2)
-                    is_range = low != high
-                    unit = u2
-                    end = u2[0]
-                    consumed = m2.end()
+                if u2 and (u1 is None or u1[3] == u2[3]):
+                    v1 = parse_number(m.group("num"))
+                    v2 = parse_number(m2.group("num"))
+                    if v1 is not None and v2 is not None and not (
+                            u1 is None and 1900 <= v1 <= 2100 and v1 == int(v1)):
+                        unit, end, consumed = u2, u2[0], m2.end()
+                    else:
+                        v2 = None
         if unit is None:
-            unit = _unit_from_indicator(ctx, tr, s, v1)
+            if not text[max(0, s - 10):s].rstrip().endswith(_UNITLESS_TAILS):
+                continue
+            v1 = parse_number(m.group("num"))
+            unit = _unit_from_indicator(ctx, tr, s, v1) if v1 is not None else None
             if unit is None:
                 continue
             end = pos
-        _, written, norm, kind = unit
+        if v1 is None:
+            v1 = parse_number(m.group("num"))
+            if v1 is None:
+                continue
+        _, written, norm, kind, base = unit
+        if kind == "age" and not tr.age_ok_re.search(text, max(0, s - 80), s):
+            continue
         if ctx.is_blocked(s, end):
             continue
-        out.append(_Value(s, end, low, high, is_range, written, norm, kind))
+        low, high = (min(v1, v2), max(v1, v2)) if v2 is not None else (v1, v1)
+        out.append(_Value(s, end, low, high, low != high, written, norm, kind, base=base))
     return out
 
 
+_UNITLESS_TAILS = ("đạt", "là", "khoảng", "mức", ":")   # "…đạt 18,02", "ở mức 18", ": 18,02"
 _UNITLESS_LEFT_RE = regex.compile(r"(?i)(?<!\w)(?:đạt|là|khoảng|ở mức)\h*$|:\h*$")
 
 
@@ -288,7 +318,7 @@ def _unit_from_indicator(ctx: _DocContext, tr: TargetRules, s: int, value: float
     clause_lo = m.end() if m else lo
     for pat, unit, norm, kind in tr.indicator_units:
         if pat.search(text, clause_lo, s, timeout=_T):
-            return s, unit, norm, kind
+            return s, unit, norm, kind, norm
     return None
 
 
@@ -296,37 +326,24 @@ def _scan_word_values(ctx: _DocContext, tr: TargetRules) -> list[_Value]:
     """'ít nhất một trường mầm non, một trường tiểu học và một trường trung học cơ sở'."""
     text = ctx.text
     out: list[_Value] = []
-    for m in _word_value_re(tr).finditer(text, ctx.lo, ctx.hi, timeout=_T):
+    for m in tr.word_number_re.finditer(text, ctx.lo, ctx.hi, timeout=_T):
         pos = m.start("w")
         while True:
-            w = regex.match(rf"(?i)({_WORD_NUM_ALT})(?!\w)", text[pos:pos + 8])
+            w = tr.word_number_at_re.match(text, pos)
             if not w:
                 break
-            um = tr.count_unit_re.match(text, pos + w.end())
+            um = tr.count_unit_re.match(text, w.end())
             if not um:
                 break
-            value = float(WORD_NUMBERS[w.group(1).lower()])
+            value = float(WORD_NUMBERS[w.group(0).lower()])
             form = " ".join(um.group("unit").lower().split())
             info = tr.unit_info[form]
-            out.append(_Value(pos, um.end(), value, value, False, form, info.norm, info.kind, True))
-            nxt = regex.match(rf"(?i)[^\n;.:]{{0,160}}?{tr.word_number_list_re.pattern}(?=({_WORD_NUM_ALT})\h)",
-                              text[um.end():um.end() + 200])
+            out.append(_Value(pos, um.end(), value, value, False, form, info.norm, info.kind, True, info.norm))
+            nxt = tr.word_number_list_re.match(text, um.end(), min(ctx.hi, um.end() + 200))
             if not nxt:
                 break
-            pos = um.end() + nxt.end()
+            pos = nxt.end()
     return out
-
-
-_WORD_VALUE_CACHE: dict[int, regex.Pattern] = {}
-
-
-def _word_value_re(tr: TargetRules) -> regex.Pattern:
-    key = id(tr)
-    pat = _WORD_VALUE_CACHE.get(key)
-    if pat is None:
-        pat = regex.compile(rf"(?i)(?<!\w){tr.word_number_re.pattern}\h+(?P<w>{_WORD_NUM_ALT})(?=\h)")
-        _WORD_VALUE_CACHE[key] = pat
-    return pat
 
 
 # --- decisions ----------------------------------------------------------------------------------
@@ -408,13 +425,8 @@ def _inside_quotes(left: str) -> bool:
     return not c or o[-1] > c[-1]
 
 
-def _is_target(ctx: _DocContext, tr: TargetRules, v: _Value, left: str, right: str, cmp_: str,
-               stack: str, sentence: str, headings: list[str], carried: bool = False) -> bool:
-    return _judge(ctx, tr, v, left, right, cmp_, stack, sentence, headings, carried).startswith("yes")
-
-
 def _judge(ctx: _DocContext, tr: TargetRules, v: _Value, left: str, right: str, cmp_: str,
-           stack: str, sentence: str, headings: list[str], carried: bool = False) -> str:
+           stack: str, sentence: str, headings: list[str], carried: bool = False, clause: str = "") -> str:
     """'yes: <why>' or 'no: <why>' for one value (the reason helps reading the rules' effect)."""
     kind = v.kind
     tail = left[-120:]
@@ -424,9 +436,11 @@ def _judge(ctx: _DocContext, tr: TargetRules, v: _Value, left: str, right: str, 
         return "no: age"
     if not stack and tr.ordinal_left_re.search(left[-30:], timeout=_T):
         return "no: ordinal"
-    if kind == "multiple" and v.unit_norm in tr.unit_info and tr.unit_info[v.unit_norm].needs_before \
-            and not tr.unit_info[v.unit_norm].needs_before.search(left[-40:]):
-        return "no: times"
+    info = tr.unit_info.get(v.base.lower())
+    if info is not None and info.needs_before is not None and not info.needs_before.search(left[-40:]):
+        return "no: times"  # "02 lần/ngày" is a frequency; "tăng 2,4 lần" a target
+    if kind == "percent" and "/" in v.unit and v.unit.rsplit("/", 1)[1] in tr.price_unit_suffixes:
+        return "no: rate per month or day"
     if tr.past_left_re.search(left, timeout=_T) or tr.past_right_re.match(right, timeout=_T):
         return "no: past"
     if _past_year(ctx, tr, left):
@@ -438,33 +452,38 @@ def _judge(ctx: _DocContext, tr: TargetRules, v: _Value, left: str, right: str, 
     bound_words = [w for w in tr.cmp_word_re.findall(stack_low)
                    if tr.cmp_of_word.get(" ".join(w.split())) in ("<=", ">=", ">", "<") and w.strip() != "từ"]
     explicit_bound = bool(bound_words)
+    if kind in ("money", "percent") and tr.price_left_re.search(tail, timeout=_T):
+        return "no: price, fee, tax or salary"
     if kind in ("money", "percent") and not (reach or explicit_bound) and tr.not_left_money_re.search(tail, timeout=_T):
-        return "no: price, fee or allocation"
+        return "no: support or allocation"
     if _inside_quotes(left):
         return "no: quoted title"
     if tr.condition_re.search(left[-280:], timeout=_T) or tr.share_prev_re.search(left[-60:], timeout=_T):
         return "no: condition or share"
     if kind != "percent" and tr.attribute_re.search(left[-160:], timeout=_T):
         return "no: attribute"
-    if tr.rubric_sentence_re.search(sentence, timeout=_T) or any(tr.rubric_heading_re.search(h) for h in headings):
+    if tr.rubric_sentence_re.search(sentence, timeout=_T) or any(
+            len(h) <= _HEADING_MAX and tr.rubric_heading_re.search(h) for h in headings):
         return "no: rubric"
     if cmp_ == "=" and not stack and tr.programme_re.search(left[-140:], timeout=_T):
         return "no: programme name"
     head_objective = any(tr.objective_heading_re.search(h) for h in headings)
-    if ctx.mode == "normative":
-        if not (tr.strong_objective_re.search(sentence, timeout=_T) or head_objective):
+    in_article = any(tr.article_heading_re.search(h) for h in headings)
+    if ctx.mode == "normative" or in_article:
+        if not (tr.strong_objective_re.search(clause or sentence, timeout=_T) or head_objective):
             return "no: normative without objective"
     elif ctx.mode == "narrative":
         if not tr.narrative_objective_re.search(sentence, timeout=_T):
             return "no: not a document"
-    elif any(tr.past_heading_re.search(h) for h in headings) and not tr.strong_objective_re.search(sentence):
+    elif any(len(h) <= _HEADING_MAX and tr.past_heading_re.search(h) for h in headings) \
+            and not tr.strong_objective_re.search(sentence):
         return "no: past heading"
     objective = bool(tr.objective_re.search(left, timeout=_T))
     verb = bool(tr.count_verbs_re.search(left[-80:], timeout=_T))
     if v.word_number or carried:
         return "yes: list or word number"
     if kind == "percent":
-        item_start = not _strip_indicator(tr, left) and not stack
+        item_start = not _strip_indicator(tr, left) and not stack and right.lstrip()[:1].isalpha()
         if stack or objective or head_objective or item_start or verb or \
                 tr.strong_objective_re.search(sentence, timeout=_T):
             return "yes: percent"
@@ -473,8 +492,9 @@ def _judge(ctx: _DocContext, tr: TargetRules, v: _Value, left: str, right: str, 
         return "yes: rate" if (stack or explicit_bound) else "no: bare rate"
     if kind == "money":
         return "yes: money" if (reach or objective or verb) else "no: money without cue"
-    # count, measure, multiple
-    if reach or explicit_bound:
+    # count, measure, multiple: a count needs a bound or a level word, a measure (km, ha, m3 …)
+    # a level word, a committing verb or an objective (technical norms are bounds on measures)
+    if reach or (explicit_bound and kind == "count"):
         return "yes: count with bound or level"
     if verb:
         if regex.search(r"(?i)(?<!\w)có(?:\h+[[:alpha:]]+){0,3}\h*$", left[-80:]) and not (objective or head_objective):
@@ -534,9 +554,9 @@ def _indicator(ctx: _DocContext, tr: TargetRules, v: _Value, ind_lo: int, cue_st
         right = ""
     right = right.rstrip(" ,;:.-–(")
     prev = None
-    while prev != right:
+    while prev != right and right:
         prev = right
-        right = tr.strip_right_re.sub("", right, count=1).rstrip(" ,;:.-–(")
+        right = tr.strip_right_re.sub("", " " + right, count=1).strip(" ,;:.-–(")
     if len(right) > _MAX_INDICATOR:
         right = right[:_MAX_INDICATOR].rsplit(" ", 1)[0]
     li = left_raw.find(left[:20]) if left else -1
@@ -645,17 +665,18 @@ def judge_values(doc: Doc):
                 after = am.end()
         s_lo, s_hi = _sentence(ctx, tr, v.start, v.end)
         sentence = text[s_lo:s_hi]
-        headings = ctx.headings_for(v.start)
+        headings = _LazyHeadings(ctx, v.start)
         carried = (last is not None and last[0] == left_lo and last[2] == v.kind
-                   and bool(tr.list_continuation_re.search(left, timeout=_T)))
+                   and bool(tr.list_continuation_re.search(left[:len(left) - stack_len], timeout=_T)))
         if carried and not stack and last[1] in ("<=", ">=", ">", "<") and v.kind != "percent" \
                 and last[3] == v.unit_norm and len(left.split()) <= 8:
             cmp_ = last[1]  # "ít nhất một trường mầm non, một trường tiểu học …"
-        why = _judge(ctx, tr, v, left, right, cmp_, stack, sentence, headings, carried)
+        c_end = _clause_end(ctx, tr, v.end + after)
+        clause = text[c_start:c_end]
+        why = _judge(ctx, tr, v, left, right, cmp_, stack, sentence, headings, carried, clause)
         if not why.startswith("yes"):
             yield text[v.start:v.end], why, None
             continue
-        c_end = _clause_end(ctx, tr, v.end + after)
         # the indicator: left phrase in this clause (after the previous value), or the
         # previous clause when this one is only "…: 100%"
         ind_lo = v.start - stack_len if carried else left_lo
