@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 import regex
 
 from .. import rules
-from ..textutil import fold, is_upper_text, modern_tones, safe_date
+from ..textutil import fold, is_upper_text, safe_date
 from .citation_rules import CitationRules, Template, citation_rules
 
-_WORD_RE = regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}&'’./]*(?<![./])")
+_WORD_RE = regex.compile(r"[\p{L}\p{N}]+(?:[&'’][\p{L}\p{N}]+|[./]\p{L}+)*")
 _SPACE_RE = regex.compile(r"[ \t]+")
 _WS_RE = regex.compile(r"\s+")
+_JOINER_RE = regex.compile(r"[ \n]?[-–&][ \n]|[ \n]và[ \n]")
 _SEG_SPLIT_RE = regex.compile(r"([/\-])")
 # the end of an open-ended issuer name ("Ban Chỉ đạo thực hiện sắp xếp, … 2 cấp về việc …")
 _OPEN_END_RE = regex.compile(r"[;.()“”\"]|\n\n|\s(?i:về việc|v/v)(?![\p{L}])|,\s+(?=\p{Lu})|:")
@@ -41,12 +42,27 @@ class Found:
     extras: dict = field(default_factory=dict)
 
 
+# Old tone placement in an open syllable ("Uỷ ban", "hoà") → modern ("Ủy ban", "hòa"); a closed
+# syllable keeps its tone where it is ("hoạch", "toán").
+_OLD_TONE_RE = regex.compile(r"(?i:oà|oá|oả|oã|oạ|oè|oé|oẻ|oẽ|oẹ|uỳ|uý|uỷ|uỹ|uỵ)(?![\p{L}])")
+_TONE_SHIFT = {"oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa", "oè": "òe", "oé": "óe",
+               "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe", "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy"}
+
+
+def modern_tones(s: str) -> str:
+    def repl(m: regex.Match) -> str:
+        src = m.group(0)
+        new = _TONE_SHIFT[src.lower()]
+        return "".join(n.upper() if o.isupper() else n for o, n in zip(src, new))
+    return _OLD_TONE_RE.sub(repl, s)
+
+
 # --- numbers -----------------------------------------------------------------------------------
 
 def normalize_number(raw: str, cr: CitationRules | None = None) -> str:
     """'78/2021/NĐ -CP' → '78/2021/NĐ-CP'; 'QD' → 'QĐ'; 'Ð' → 'Đ'. Same for every spelling."""
     cr = cr or citation_rules()
-    s = _WS_RE.sub("", raw).replace("\u00d0", "Đ").replace("\u0110", "Đ")
+    s = _WS_RE.sub("", raw).replace("\u00d0", "Đ").replace("//", "/")
     parts = _SEG_SPLIT_RE.split(s)
     return "".join(cr.code_fixes.get(p, p) for p in parts)
 
@@ -76,51 +92,56 @@ def _is_cap(word: str) -> bool:
     return word[:1].isupper()
 
 
-def _read_name(text: str, pos: int, cr: CitationRules, limit: int) -> int:
+def _read_name(text: str, pos: int, cr: CitationRules, limit: int, joins: bool = True) -> int:
     """End of an agency name starting at `pos` (a head word is known to be there).
 
-    Capitalised words always belong to the name; a lower-case word belongs to it right after a
-    capitalised one ("Chấp hành", "Chính phủ") or as a listed unit ("nhân dân", "thành phố"),
-    and otherwise only in short runs that are not stop words. A stop phrase ("về", "quy định",
-    "khóa") ends it whatever its case.
+    Capitalised words always belong to the name, and so does the lower-case syllable right after
+    one ("Chấp hành", "Chính phủ") and a listed unit ("nhân dân", "thành phố"). Other lower-case
+    words belong to it only inside it: a short run of them is kept when a capitalised word or a
+    unit follows ("Viện kiểm sát nhân dân tối cao", "Ban Chỉ đạo của Chính phủ"), dropped when the
+    name ends after it ("… của Chính phủ xong"). A stop phrase ("về", "quy định", "khóa") ends it
+    whatever its case.
     """
-    i = end = run_start = pos
+    i = end = pos
     words = lower_run = 0
     prev_cap = False
     prev_word = ""
     while i < limit and words < cr.issuer_max_words:
         if words:
-            if text.startswith(", ", i):
-                j = i + 2
-                if not _joinable(text, j, cr):
+            if text.startswith(", ", i) or text.startswith(",\n", i):
+                if not joins or not _joinable(text, i + 2, cr):
                     break
-                sub_end = _read_name(text, j, cr, limit)
-                if sub_end <= j or not _ends_issuer(text, sub_end, cr):
+                sub_end = _read_name(text, i + 2, cr, limit)
+                if sub_end <= i + 2:
+                    break
+                # another issuer ("Bộ Chính trị, Ban Bí thư") must end like one, or it is the
+                # subject of the next clause (", Ủy ban nhân dân tỉnh ban hành …"); a comma inside
+                # one name ("Bộ Văn hóa, Thể thao và Du lịch") needs nothing more
+                if cr.issuer_head.match(text, i + 2) and not _ends_issuer(text, sub_end, cr):
                     break
                 return sub_end
-            for joiner in (" - ", " – ", " và ", " & "):
-                if text.startswith(joiner, i):
-                    j = i + len(joiner)
-                    if not _joinable(text, j, cr):
-                        return end
-                    break
+            jm = _JOINER_RE.match(text, i)
+            if jm:
+                j = jm.end()
+                if not joins or not _joinable(text, j, cr):
+                    return end
+            elif text.startswith(" ", i):
+                j = i + 1
+            elif text.startswith("\n", i) and not text.startswith("\n\n", i) and (
+                    prev_cap and text[i + 1:i + 2].islower()
+                    or cr.issuer_incomplete.search(text, pos, i) and _joinable(text, i + 1, cr)):
+                j = i + 1  # a name broken across lines (PDF text): "Chính\nphủ", "Ban Chấp hành\nTrung ương"
             else:
-                if text.startswith(" ", i):
-                    j = i + 1
-                elif text.startswith("\n", i) and not text.startswith("\n\n", i) and (
-                        prev_cap and text[i + 1:i + 2].islower() or _joinable(text, i + 1, cr)):
-                    j = i + 1  # a name broken across lines (PDF text): "Chính\nphủ", "Ban Chấp hành\nTrung ương"
-                else:
-                    break
+                break
             i = j
         um = cr.issuer_unit.match(text, i)
         if um and words:
             i = end = um.end()
             words += 1
-            lower_run, prev_cap = 0, True
+            lower_run, prev_cap = 0, False
             prev_word = um.group(0).rsplit(" ", 1)[-1]
             continue
-        if words and cr.issuer_stop_phrase.match(text, i):
+        if words and (cr.issuer_stop_phrase.match(text, i) or cr.issuer_type_stop.match(text, i)):
             break
         wm = _WORD_RE.match(text, i)
         if not wm:
@@ -135,17 +156,20 @@ def _read_name(text: str, pos: int, cr: CitationRules, limit: int) -> int:
             break
         if _is_cap(w):
             prev_cap, lower_run = True, 0
-        elif prev_cap:
+            end = wm.end()
+        elif prev_cap and fold(w) not in cr.issuer_not_second:
             prev_cap = False  # the second syllable of a capitalised word: "Chấp hành", "Chính phủ"
+            end = wm.end()
+        elif prev_cap:
+            break
         else:
             if fold(w) in cr.issuer_stop_words:
                 break
-            if lower_run == 0:
-                run_start = end
             lower_run += 1
             if lower_run > cr.issuer_max_lower_run:
-                return run_start  # a run of plain words is the text after the name
-        i = end = wm.end()
+                break
+            # kept only if the name goes on after it (end is not moved)
+        i = wm.end()
         prev_word = w
         words += 1
     return end
@@ -159,15 +183,14 @@ def _joinable(text: str, pos: int, cr: CitationRules) -> bool:
                 and not cr.anchor.match(text, pos))
 
 
+_ISSUER_END_RE = regex.compile(
+    r"[,;.:)(“\"\n]|$| [(“\"]| (?i:về|v/v|khóa|khoá|quy định|hướng dẫn|sửa đổi|phê duyệt)(?![\p{L}])")
+
+
 def _ends_issuer(text: str, pos: int, cr: CitationRules) -> bool:
-    """True when what follows `pos` is a normal end of an issuer (punctuation, a description,
-    a term), not the verb of a new clause."""
-    rest = text[pos:pos + 40]
-    if not rest or rest[0] in ",;.:)(“\"\n" or rest.startswith(" (") or rest.startswith(" “"):
-        return True
-    if rest[0] == " ":
-        return bool(cr.issuer_stop_phrase.match(text, pos + 1)) or rest[1:2] in ("“", "(", "")
-    return False
+    """True when what follows `pos` ends an issuer the usual way (punctuation, "về …", a term),
+    not with the verb of a new clause (", Ủy ban nhân dân tỉnh ban hành …")."""
+    return bool(_ISSUER_END_RE.match(text, pos))
 
 
 def _read_issuer(text: str, pos: int, cr: CitationRules):
@@ -184,11 +207,14 @@ def _read_issuer(text: str, pos: int, cr: CitationRules):
         return None
     para_end = text.find("\n\n", start)
     limit = len(text) if para_end < 0 else para_end
-    end = _read_name(text, start, cr, limit)
-    if cr.issuer_open_ended.match(text, start) and regex.match(r" (?!của\s)\p{Ll}", text[end:end + 3]):
-        end = _open_ended_end(text, end, cr)
-    if end <= start:
-        return None
+    if cr.issuer_open_ended.match(text, start):
+        end = _read_name(text, start, cr, limit, joins=False)
+        if regex.match(r" (?!của\s)\p{Ll}", text[end:end + 3]):
+            end = _open_ended_end(text, end, cr)
+    else:
+        end = _read_name(text, start, cr, limit)
+    if end <= start or cr.issuer_bare.fullmatch(text[start:end]):
+        return None  # "của Bộ, cơ quan trung ương": a head word alone names no one
     return end, text[start:end], start
 
 
@@ -199,13 +225,13 @@ def _open_ended_end(text: str, pos: int, cr: CitationRules) -> int:
     limit = min(len(text), pos + 250)
     em = _OPEN_END_RE.search(text, pos, limit)
     end = em.start() if em else limit
-    v = regex.search(r"\s(?i:về)\s", text[pos + 1:end])
-    if v and text[pos:pos + 4].strip().lower() == "về":
-        end = pos + 1 + v.start()   # "… về tổng kết X về sắp xếp …": the second "về" describes
-    elif v:
-        w = regex.search(r"\s(?i:về)\s", text[pos + 1 + v.end():end])
-        if w:
-            end = pos + 1 + v.end() + w.start()
+    # one "về" may name the committee's subject when it comes first ("Ban Chỉ đạo Trung ương về
+    # tổng kết …"); after a task ("Ban Chỉ đạo phát triển … và đề án 06 về Kế hoạch …") it starts
+    # the description of the cited document
+    first_ve = text[pos:pos + 4].strip().lower() == "về"
+    v = regex.search(r"\s(?i:về)\s", text[pos + 3 if first_ve else pos:end])
+    if v:
+        end = (pos + 3 if first_ve else pos) + v.start()
     nm = regex.compile(r"(?i:số)\s*").search(text, pos, end)
     if nm:
         num = cr.number.match(text, nm.end())
@@ -328,19 +354,25 @@ def _law_name_at(text: str, pos: int, cited_type: str, cr: CitationRules):
             return m.end(), m.group(0), canon
     # not in the gazetteer: capitalised words up to a stop word or punctuation
     wm = _WORD_RE.match(text, pos)
-    if not wm or not _is_cap(wm.group(0)) or cr.law_not_a_name.match(text, pos) or is_upper_text(wm.group(0)) and len(wm.group(0)) > 1 and not wm.group(0).isupper():
+    if not wm or not _is_cap(wm.group(0)) or cr.law_not_a_name.match(text, pos) or cr.anchor.match(text, pos):
         return None
-    if cr.anchor.match(text, pos):
-        return None
-    end = wm.end()
+    first = wm.group(0)
+    if is_upper_text(first) and len(first) > 1:
+        # an acronym ("Luật PPP", "Luật NSNN") stands alone; a heading in capitals is no name
+        if not (first.isascii() and len(first) <= 6) or regex.match(r"\s+\p{Lu}{2}", text[wm.end():wm.end() + 3]):
+            return None
+        return wm.end(), first, first
+    end = i = wm.end()
     words = 1
-    i = end
-    while words < cr.law_unknown_max and text.startswith(" ", i):
-        m2 = _WORD_RE.match(text, i + 1)
+    while words < cr.law_unknown_max:
+        sep = regex.match(r" |, (?=\p{Ll})", text[i:i + 2])
+        if not sep or (sep.group(0) == ", " and words > 2):
+            break  # "Phòng, chống …", "Cán bộ, công chức": a comma only early in a name
+        m2 = _WORD_RE.match(text, i + len(sep.group(0)))
         if not m2:
             break
         w = m2.group(0)
-        if fold(w) in cr.law_stop_words or w[0].isdigit() or cr.anchor.match(text, i + 1):
+        if fold(w) in cr.law_stop_words or w[0].isdigit() or cr.anchor.match(text, m2.start()):
             break
         end = i = m2.end()
         words += 1
@@ -417,10 +449,14 @@ def find_raw(text: str, own_number: str | None = None, own_span: tuple[int, int]
     cr = citation_rules()
     own = _own_numbers(text, own_number, cr)
     out: list[Found] = []
-    pos = 0
-    n = len(text)
+    # a type word inside the name and number of a mention already read is part of it
+    # ("Luật Ban hành văn bản quy phạm pháp luật số 64/2025/QH15" holds no second "luật số …");
+    # mentions nested in an amending law's name or in a quoted title are read on their own
+    shadow_end = 0
     for am in cr.anchor.finditer(text, timeout=rules.REGEX_TIMEOUT):
         tstart, tend = am.span()
+        if tstart < shadow_end:
+            continue
         word = am.group(0)
         cited_type = cr.type_of.get(fold(word))
         if cited_type is None:
@@ -430,6 +466,8 @@ def find_raw(text: str, own_number: str | None = None, own_span: tuple[int, int]
             continue
         found = _at_anchor(text, tstart, tend, cited_type, capitalised, cr)
         for f in found:
+            if not f.extras.get("amending"):
+                shadow_end = max(shadow_end, f.extras.get("shadow_end", f.start))
             if f.cited_number and fold(f.cited_number) in own:
                 continue
             if own_span and f.start < own_span[1] and own_span[0] < f.end:
@@ -454,6 +492,8 @@ def _trim_shared_tails(found: list[Found]) -> None:
             if head_end and f.start < head_end < f.end:
                 f.end = head_end
                 f.cited_date = f.cited_issuer = f.cited_term = None
+                if f.template == "named_law":
+                    f.cited_number = None  # the number after the container belongs to it
         open_.append(f)
 
 
@@ -463,8 +503,8 @@ def _at_anchor(text: str, tstart: int, tend: int, cited_type: str, capitalised: 
         if t.capitalised and not capitalised:
             continue
         if t.law:
-            if cited_type not in cr.law_types or not capitalised:
-                continue
+            if cited_type not in cr.law_types or not capitalised or is_upper_text(text[tstart:tend]):
+                continue  # "PHÁP LUẬT CẦN SỬA ĐỔI": a heading in capitals names no law
             r = _try_law(text, tstart, tend, cited_type, cr)
             if r:
                 return r
@@ -495,8 +535,11 @@ def _at_anchor(text: str, tstart: int, tend: int, cited_type: str, capitalised: 
         m = cr.quote_before_body.match(text, tend)
         if m and not cr.quoted_not_title_start.match(m.group(1)) \
                 and not cr.quoted_not_title_after.match(text, m.end()):
-            title = m.group(1).strip()
-            return [Found(tstart, tend + len(m.group(0)) - 1, cited_type, None, None, None,
+            # "“Chương trình hành động quốc gia về …”": the title is all that follows the type name
+            body_start = tstart + len(cited_type) if fold(text[tstart:tend]).startswith(fold(cited_type)) \
+                else m.start(1)
+            title = text[body_start:m.end(1)].strip()
+            return [Found(tstart, m.end(1), cited_type, None, None, None,
                           restore_title_case(title, text), template="quote_before")]
     return []
 
@@ -510,7 +553,7 @@ def _numbered(text: str, tstart: int, head_end: int, cited_type: str, number: st
     tail = read_tail(text, head_end, cr)
     items = [Found(tstart, tail.end, cited_type, number, tail.date, tail.issuer, tail.title, tail.term,
                    template=t.name)]
-    items[0].extras.update(has_date=tail.has_date, head_end=head_end)
+    items[0].extras.update(has_date=tail.has_date, head_end=head_end, shadow_end=head_end)
     if t.is_list:
         pos = tail.end
         while True:
@@ -528,7 +571,7 @@ def _numbered(text: str, tstart: int, head_end: int, cited_type: str, number: st
             tl = read_tail(text, lm.end(1), cr)
             f = Found(start, tl.end, cited_type, num, tl.date, tl.issuer, tl.title, tl.term,
                       template=t.name, list_index=len(items))
-            f.extras.update(has_date=tl.has_date, head_end=lm.end(1))
+            f.extras.update(has_date=tl.has_date, head_end=lm.end(1), shadow_end=lm.end(1))
             items.append(f)
             pos = tl.end
         if len(items) > 1:
@@ -567,6 +610,7 @@ def _try_law(text: str, tstart: int, tend: int, cited_type: str, cr: CitationRul
     f = Found(tstart, tail.end, cited_type, number, tail.date, tail.issuer, title, tail.term,
               template="named_law", title_key=key)
     f.extras["head_end"] = end
+    f.extras["shadow_end"] = pos if number else end
     if title is not None and cr.law_amending.match(text, tend + 1):
         f.extras["amending"] = True
     return [f]

@@ -54,7 +54,8 @@ def tone_tolerant(phrase: str) -> str:
         out.append(f"(?:{a}|{b})")
         pos = m.end()
     out.append(regex.escape(phrase[pos:]))
-    return regex.sub(r"(?:\\ )+", r"\\s+", "".join(out))
+    # "Phòng, chống" / "Phòng chống": a comma between words is optional, spacing is free
+    return regex.sub(r"(?:,)?(?:\\ )+", lambda m: r",?\s+" if "," in m.group(0) else r"\s+", "".join(out))
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,10 @@ class CitationRules:
     issuer_without_connector: regex.Pattern
     issuer_head: regex.Pattern
     issuer_open_ended: regex.Pattern
+    issuer_bare: regex.Pattern
+    issuer_incomplete: regex.Pattern
+    issuer_not_second: frozenset[str]
+    issuer_type_stop: regex.Pattern
     issuer_unit: regex.Pattern
     issuer_stop_phrase: regex.Pattern
     issuer_stop_words: frozenset[str]
@@ -187,11 +192,10 @@ def citation_rules() -> CitationRules:
         law_canonical[typ] = {fold(n): n for n in names}
         law_names[typ] = regex.compile(
             r"(?i:" + "|".join(tone_tolerant(n) for n in sorted(set(names), key=len, reverse=True))
-            + r")(?![\p{L}\p{N}])", _FLAGS)
+            + r")(?![\p{L}])", _FLAGS)  # a footnote number may stick to the name: "Luật Nhà ở11"
 
     iss = cfg["issuer"]
     canonical = iss.get("canonical_names", [])
-    type_stop = [w for w in type_of]  # a type word ends an issuer: "của Chính phủ, Quyết định số …"
     abbreviations = iss.get("abbreviations", {})
 
     rel_cfg = cfg["not_citation"]
@@ -229,9 +233,19 @@ def citation_rules() -> CitationRules:
                                                    sorted(set(iss["heads"]), key=len, reverse=True))
                                   + r")(?![\p{L}\p{N}])", _FLAGS),
         issuer_open_ended=regex.compile(r"(?i:" + _alt(iss.get("open_ended_heads", [])) + r")(?![\p{L}\p{N}])", _FLAGS),
+        issuer_bare=regex.compile(r"(?i:" + _alt(iss.get("bare_heads", [])) + r")", _FLAGS),
+        issuer_incomplete=regex.compile(r"(?i:" + _alt(iss.get("incomplete_endings", [])) + r")\s*$", _FLAGS),
+        issuer_not_second=frozenset(fold(w) for w in iss.get("not_second_syllable", [])),
+        # a type word in its written case ends an issuer ("… Văn phòng Chính phủ Kết luận …"),
+        # except the ones that occur inside agency names ("Bộ Kế hoạch và Đầu tư")
+        issuer_type_stop=regex.compile(r"(?:" + _alt({w for t in rules.load("doc_types.yaml")["types"]
+                                                     for n in [t["name"], *t.get("aliases", [])]
+                                                     for w in (n, n.upper())
+                                                     if n not in set(iss.get("type_words_in_names", []))})
+                                       + r")(?![\p{L}\p{N}])", _FLAGS),
         issuer_unit=regex.compile(r"(?:" + _alt(iss.get("units", []), escape=False) + r")(?![\p{L}\p{N}])", _FLAGS),
         issuer_stop_phrase=regex.compile(
-            r"(?i:" + "|".join(tone_tolerant(p) for p in sorted(set(iss["stop_phrases"]) | set(type_stop),
+            r"(?i:" + "|".join(tone_tolerant(p) for p in sorted(set(iss["stop_phrases"]),
                                                                key=len, reverse=True))
             + r")(?![\p{L}\p{N}])", _FLAGS),
         issuer_stop_words=frozenset(fold(w) for w in iss["stop_words"]),

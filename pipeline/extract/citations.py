@@ -18,8 +18,8 @@ from typing import Any
 from ..components import component
 from ..document import Doc
 from ..models import Citation
-from ..textutil import fold, modern_tones
-from .citation_parse import Found, find_raw, normalize_number
+from ..textutil import fold
+from .citation_parse import Found, find_raw, modern_tones, normalize_number
 from .citation_relations import assign_relations
 from .citation_rules import citation_rules
 
