@@ -58,6 +58,7 @@ class _Rules:
     field_atoms: tuple      # atoms + bare years and dates (field values)
     recurring_after: regex.Pattern
     undated_after: regex.Pattern
+    past_after: regex.Pattern
     cue: regex.Pattern
     lead_bare: regex.Pattern
     period_not_kinds: tuple
@@ -80,6 +81,9 @@ class _Rules:
     min_year: int
     units: dict
     months: dict
+    days: dict
+    unit_days: dict
+    unit_months: dict
     order: dict
 
 
@@ -104,7 +108,7 @@ def _rules() -> _Rules:
     rec = r["recurrence"]
     unit = rec["unit"]
     # the units of a match are re-read by `recur_unit`: no named group inside the list
-    unit_plain = unit.replace("(?P<n>", "(?:")
+    unit_plain = regex.sub(r"\(\?P<\w+>", "(?:", unit)
     units = unit_plain + r"(?:\s*(?:,|và|hoặc|/)\s*(?:(?:hằng|hàng|mỗi)\s+)?" + unit_plain + r")*"
     recur = tuple(regex.compile(p.replace("{UNITS}", units), _FLAGS) for p in rec["patterns"])
     return _Rules(
@@ -112,6 +116,7 @@ def _rules() -> _Rules:
         field_atoms=field_atoms,
         recurring_after=regex.compile(r["after_atom"]["recurring"], _FLAGS),
         undated_after=regex.compile(r["after_atom"]["undated"], _FLAGS),
+        past_after=regex.compile(r["after_atom"]["past"], _FLAGS),
         cue=regex.compile(cue_re, _FLAGS),
         lead_bare=regex.compile(c["lead_bare"], _FLAGS),
         period_not_kinds=tuple(frozenset(p.get("not_kinds", ())) for p in c["period"]),
@@ -135,6 +140,9 @@ def _rules() -> _Rules:
         min_year=int(r["min_year"]),
         units=dict(rec["units"]),
         months={int(k): v for k, v in rec["months"].items()},
+        days={int(k): v for k, v in rec["days"].items()},
+        unit_days=dict(rec["unit_days"]),
+        unit_months=dict(rec["unit_months"]),
         order={name: i for i, name in enumerate(rec["order"])},
     )
 
@@ -232,6 +240,8 @@ def _atom_value(atom: _Atom, year_for) -> _Value | None:
         d, mo = int(g["d"]), int(g["m"])
         if not (1 <= mo <= 12 and 1 <= d <= 31):
             return None
+        if name in ("day_bare", "bare_day") and g["sep"] != "/" and not g["y"]:
+            return None  # "6-8 ngày", "10.5": a range or a number, not a day
         yearless = not g["y"]
         y = year_for(_int(g["y"]), yearless, probe=lambda y_: safe_date(y_, mo, min(d, 28)))
         if y is None:
@@ -423,15 +433,15 @@ class _Scanner:
                     recurrence = R.units.get(near.group("unit").lower())
             elif value.yearless:
                 frame = R.recurring_frame.search(t, max(self.lo, span_start - 40), span_start)
-                if frame:
-                    recurrence = self._frame_recurrence(frame)
-                    kind, date = "recurrence", None
+                frame_rec = self._frame_recurrence(frame) if frame else None
+                if frame_rec:
+                    recurrence, kind, date = frame_rec, "recurrence", None
                 elif R.undated_after.match(t, e, self.hi):
                     undated = R.undated_after.match(t, e, self.hi)
                     date, e = None, undated.end()
             if kind == "recurrence" and recurrence is None:
                 recurrence = "monthly" if value.recurrence == "monthly" else None
-            if self._in_past(date, strength):
+            if self._in_past(date, strength) or R.past_after.match(t, e, self.hi):
                 continue
             out.append(DeadlinePhrase(span_start, e, t[span_start:e], date, recurrence, kind, strength))
         return out
@@ -608,6 +618,19 @@ def pick_deadline(deadlines: Iterable[Deadline], task_start: int, task_end: int)
     return best
 
 
+def _period_recurrence(n: str | None, unit: str) -> str | None:
+    """"06 tháng" -> semiannual, "quý" -> quarterly, "5 năm" -> None (no tracker value)."""
+    R = _rules()
+    count = 1
+    if n:
+        raw = " ".join(n.lower().split())
+        count = int(raw) if raw.isdigit() else R.number_words.get(raw, 0)
+    unit = unit.lower()
+    if unit in R.unit_days:
+        return R.days.get(count * R.unit_days[unit])
+    return R.months.get(count * R.unit_months.get(unit, 0))
+
+
 def find_recurrences(text: str, start: int = 0, end: int | None = None) -> list[tuple[str, int, int]]:
     """Every recurrence of a periodic duty in text[start:end]: (recurrence, start, end)."""
     R = _rules()
@@ -627,11 +650,7 @@ def find_recurrences(text: str, start: int = 0, end: int | None = None) -> list[
                 continue
             best = None
             for u in R.recur_unit.finditer(text, s, e):
-                if u.group("n"):
-                    raw = " ".join(u.group("n").lower().split())
-                    rec = R.months.get(int(raw) if raw.isdigit() else R.number_words.get(raw))
-                else:
-                    rec = R.units.get(u.group(0).lower())
+                rec = _period_recurrence(u.group("n"), u.group("u"))
                 if rec and (best is None or R.order[rec] < R.order[best]):
                     best = rec
             if best:
