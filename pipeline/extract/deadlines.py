@@ -99,8 +99,9 @@ def _rules() -> _Rules:
                                 for name, p in r["field_atoms"].items())
     c = r["cues"]
     period = "|".join(f"(?P<p{i}>{p['pattern']})" for i, p in enumerate(c["period"]))
-    # a lead verb may stand a few words before a period cue ("hoàn thành việc xử lý trong quý III")
-    cue_re = (r"(?<!\w)(?:(?P<lead>" + c["lead"] + r")(?P<gap>(?:\s+[^\s,;.:()]+){0,4}?)\s+)?(?:(?P<explicit>"
+    # a lead verb may stand a few words before a period cue ("hoàn thành việc xử lý trong quý III").
+    # Searched in reverse ((?r)): one attempt that ends at the atom, not one per window position.
+    cue_re = (r"(?r)(?<!\w)(?:(?P<lead>" + c["lead"] + r")(?P<gap>(?:\s+[^\s,;.:()]+){0,4}?)\s+)?(?:(?P<explicit>"
               + "|".join(c["explicit"]) + r")|(?P<period>" + period
               + r")|(?P<start>" + c["start"] + r"))?\s*$")
     # a bare year range (a table cell when alone on its line: "2026 - 2030")
