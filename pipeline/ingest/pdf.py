@@ -331,7 +331,7 @@ def continues_paragraph(a: Line, b: Line, m: Metrics, page_break: bool) -> bool:
     if page_break:
         return False
     centred = lambda ln: ln.x0 - m.left > cw and abs((ln.x0 - m.left) - (m.right - ln.x1)) < 2.5 * cw
-    if centred(a) and centred(b) and a.bold == b.bold and not _upper(a.text) and not _upper(b.text) \
+    if centred(a) and centred(b) and not a.bold and not b.bold and not _upper(a.text) and not _upper(b.text) \
             and not _TERMINAL_RE.search(a.text):
         return True
     # an indented block whose lines share the indent: only a visible run-on (lower-case start)
