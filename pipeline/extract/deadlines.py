@@ -59,6 +59,7 @@ class _Rules:
     recurring_after: regex.Pattern
     undated_after: regex.Pattern
     past_after: regex.Pattern
+    narrative_after: regex.Pattern
     cue: regex.Pattern
     lead_bare: regex.Pattern
     period_not_kinds: tuple
@@ -118,6 +119,7 @@ def _rules() -> _Rules:
         recurring_after=regex.compile(r["after_atom"]["recurring"], _FLAGS),
         undated_after=regex.compile(r["after_atom"]["undated"], _FLAGS),
         past_after=regex.compile(r["after_atom"]["past"], _FLAGS),
+        narrative_after=regex.compile(r["after_atom"]["narrative"], _FLAGS),
         cue=regex.compile(cue_re, _FLAGS),
         lead_bare=regex.compile(c["lead_bare"], _FLAGS),
         period_not_kinds=tuple(frozenset(p.get("not_kinds", ())) for p in c["period"]),
@@ -443,6 +445,8 @@ class _Scanner:
             if kind == "recurrence" and recurrence is None:
                 recurrence = "monthly" if value.recurrence == "monthly" else None
             if self._in_past(date, strength) or R.past_after.match(t, e, self.hi):
+                continue
+            if strength == R.strength["period"] and R.narrative_after.match(t, e, self.hi):
                 continue
             out.append(DeadlinePhrase(span_start, e, t[span_start:e], date, recurrence, kind, strength))
         return out
