@@ -69,12 +69,12 @@ def prf(tp: int, n_pred: int, n_gold: int) -> dict:
 # --- citations ------------------------------------------------------------------------------------
 
 def citation_key(row: dict) -> tuple:
-    number = row.get("cited_number")
+    number = _norm(row.get("cited_number"))
     ctype = fold(row.get("cited_type") or "")
-    if number and not (isinstance(number, float) and number != number):
+    if number:
         n = _NUM_SPACE_RE.sub("", str(number)).replace("Ð", "Đ").upper()
         return ("n", n)  # a number identifies the document whatever type word precedes it
-    return ("t", ctype, fold(row.get("cited_title") or ""))
+    return ("t", ctype, fold(_norm(row.get("cited_title")) or ""))
 
 
 def match_in_order(gold: list[dict], pred: list[dict], key) -> list[tuple[dict, dict]]:
@@ -95,7 +95,7 @@ def score_citations(gold: list[dict], pred: list[dict], acc: dict) -> None:
     acc["citations_tp"] += len(pairs)
     acc["citations_gold"] += len(gold)
     acc["citations_pred"] += len(pred)
-    num = lambda rows: [r for r in rows if r.get("cited_number")]
+    num = lambda rows: [r for r in rows if _norm(r.get("cited_number"))]
     npairs = match_in_order(num(gold), num(pred), citation_key)
     acc["numbered_tp"] += len(npairs)
     acc["numbered_gold"] += len(num(gold))

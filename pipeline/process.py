@@ -172,3 +172,32 @@ def rows_of(doc: Doc, raw: RawDocument, sha: str | None) -> dict[str, list[dict]
         })
     return {"documents": documents, "sections": sections, "citations": citations,
             "assignments": assignments, "targets": targets}
+
+
+_WARM_UP_TEXT = """ỦY BAN NHÂN DÂN
+THÀNH PHỐ CẦN THƠ
+
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+
+Số: 01/CT-UBND
+
+Cần Thơ, ngày 07 tháng 01 năm 2025
+
+CHỈ THỊ
+VỀ VIỆC TẬP TRUNG THỰC HIỆN NHIỆM VỤ NĂM 2025
+
+Căn cứ Nghị quyết số 59-NQ/TW ngày 05 tháng 8 năm 2020 của Bộ Chính trị, Chủ tịch UBND thành phố yêu cầu:
+1. Giao Sở Kế hoạch và Đầu tư chủ trì, phối hợp với các cơ quan, đơn vị liên quan và UBND quận, huyện tập trung nguồn lực:
+a) Phấn đấu tỷ lệ giải ngân đạt trên 95% trong năm 2025; báo cáo định kỳ hằng quý.
+b) Hoàn thành trước ngày 15/12/2025.
+
+CHỦ TỊCH
+Trần Việt Trường
+"""
+
+
+def warm_up() -> None:
+    """Load every rule, model and matcher once (in the parent before a fork-based pool starts,
+    so workers share them instead of each paying the start-up)."""
+    process_text(RawDocument(text=_WARM_UP_TEXT, source_format="txt"), "<warm-up>", None)

@@ -139,6 +139,10 @@ def run(inputs: list[str], out: str, *, workers: int | None = None, engine: str 
     summary = RunSummary(out=out, processed=len(todo), reused=len(by_sha) - len(todo))
     fresh_errors: dict[str, list[dict]] = {}
     if todo:
+        if engine == "local":
+            from .process import warm_up
+
+            warm_up()
         runner = ENGINES[engine]
         args = (todo, options, out, workers or os.cpu_count() or 1) if engine == "local" else (todo, options, out, scheduler)
         bar = _progress(len(todo), progress)
