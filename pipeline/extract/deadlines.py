@@ -43,10 +43,13 @@ _YEAR = r"(?:19|20)\d\d"
 _FLAGS = regex.IGNORECASE | regex.V0
 
 
-@dataclass(slots=True)
-class DeadlinePhrase(Deadline):
-    """A Deadline with how firm its wording is (3 explicit, 2 period, 1 table cell)."""
-    strength: int = 0
+if "strength" in Deadline.__dataclass_fields__:   # models.Deadline carries it already
+    DeadlinePhrase = Deadline
+else:
+    @dataclass(slots=True)
+    class DeadlinePhrase(Deadline):
+        """A Deadline with how firm its wording is (3 explicit, 2 period, 1 table cell)."""
+        strength: int = 0
 
 
 # ----------------------------------------------------------------------------------------------
