@@ -147,7 +147,7 @@ def export_tables(data: str, fmt: str, out: str | os.PathLike, names: list[str] 
               help="jsonl or csv: one file per table in --out; tracker: one CSV row per assignment")
 @click.option("--out", "out", required=True, type=click.Path(),
               help="folder for jsonl/csv; a .csv file or a folder (then tracker.csv) for tracker")
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="DATE",
               help="tracker: the date the status is computed for, YYYY-MM-DD (default: today)")
 @click.option("--table", "names", multiple=True, type=click.Choice(TABLE_NAMES),
               help="jsonl/csv: export only this table (repeatable; default: all)")

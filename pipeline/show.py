@@ -296,7 +296,7 @@ h2 { font-size: 16px; margin: 18px 0 6px; }
 .legend .item { display: inline-flex; align-items: center; gap: 6px; }
 .swatch { display: inline-block; width: 28px; height: 16px; border-radius: 4px; border: 1px solid rgba(0,0,0,.15); }
 .notes { color: #9a3412; font-size: 13px; padding: 0 24px; }
-.layout { display: grid; grid-template-columns: minmax(0, 1.1fr) minmax(0, 1fr); gap: 24px; padding: 16px 24px 40px; }
+.layout { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1.1fr); gap: 20px; padding: 16px 24px 40px; }
 .text { white-space: pre-wrap; overflow-wrap: anywhere; line-height: 2.15; font-size: 15px; margin: 0; }
 mark.m { color: inherit; padding: 1px 3px; border-radius: 4px; -webkit-box-decoration-break: clone; box-decoration-break: clone; }
 mark.m mark.m { padding: 0 2px; outline: 1px solid rgba(0,0,0,.18); }
@@ -309,11 +309,12 @@ span.band.last::after { background: #5b6b8c; color: #fff; text-transform: none; 
 aside { font-size: 12px; }
 aside .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; }
-th, td { border: 1px solid var(--line); padding: 4px 6px; vertical-align: top; text-align: left; }
+th, td { border: 1px solid var(--line); padding: 3px 5px; vertical-align: top; text-align: left; }
 th { background: #f6f8fa; position: sticky; top: 0; }
-td.task { min-width: 18em; }
-td.agencies { min-width: 9em; }
-td.nowrap { white-space: nowrap; }
+td.task { min-width: 12em; }
+td.agencies { min-width: 7em; }
+td.deadline { min-width: 6.5em; }
+.nowrap, td.nowrap { white-space: nowrap; }
 a { color: #0b57d0; }
 .empty { color: var(--muted); font-style: italic; }
 """ + "".join(f"\n.k-{k} {{ background: {v.colour}; }}" for k, v in KINDS.items()) \
@@ -340,12 +341,12 @@ def _assignments_table(rows: list[dict]) -> str:
         aid = _short(a["assignment_id"])
         deadline = _iso(a.get("deadline"))
         dtext = a.get("deadline_text")
-        cell_deadline = (_esc(deadline) + (f"<br><small>{_esc(dtext)}</small>" if dtext else "")) if (deadline or dtext) else ""
+        cell_deadline = f'<span class="nowrap">{_esc(deadline)}</span>' + (f"<br><small>{_esc(dtext)}</small>" if dtext else "")
         body.append(
             f'<tr><td class="nowrap"><a href="#{_esc(aid)}">{_esc(aid)}</a></td><td class="nowrap">{_esc(a.get("section"))}</td>'
             f'<td class="nowrap">{_esc(a.get("mode"))}</td><td class="agencies">{_esc(_list(a.get("lead_agencies")))}</td>'
             f'<td class="agencies">{_esc(_list(a.get("co_agencies")))}</td><td class="task">{_esc(_cut(a.get("task"), TASK_PREVIEW))}</td>'
-            f'<td class="nowrap">{cell_deadline}</td><td>{_esc(a.get("recurrence") or "")}</td></tr>')
+            f'<td class="deadline">{cell_deadline}</td><td>{_esc(a.get("recurrence") or "")}</td></tr>')
     return f'<div class="scroll"><table class="assignments"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
 

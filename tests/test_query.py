@@ -186,3 +186,15 @@ def test_usage_errors_exit_2(tables_dir):
     assert cli("query", "--data", str(tables_dir), "   ").exit_code == 2
     helped = cli("query", "--help")
     assert helped.exit_code == 0 and "list_contains" in helped.output
+
+
+def test_dataset_folder_without_parts_is_an_empty_view(dataset_dir, tmp_path):
+    # a distributed run whose table got no rows may leave an empty folder
+    data = tmp_path / "out"
+    shutil.copytree(dataset_dir, data)
+    for part in (data / "targets.parquet").iterdir():
+        part.unlink()
+    cols, rows = query(str(data), "SELECT * FROM targets")
+    assert rows == [] and cols == schema.column_names("targets")
+    _, rows = query(str(data), "SELECT count(*) FROM assignments")
+    assert rows[0][0] == len(frame(dataset_dir, "assignments"))
