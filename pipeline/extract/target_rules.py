@@ -64,6 +64,9 @@ class TargetRules:
     direction_re: regex.Pattern       # REVERSE: the nearest cue before the value
     objective_re: regex.Pattern
     strong_objective_re: regex.Pattern
+    normative_objective_re: regex.Pattern
+    normative_after_re: regex.Pattern
+    normative_heading_re: regex.Pattern
     count_verbs_re: regex.Pattern
     past_left_re: regex.Pattern
     past_right_re: regex.Pattern
@@ -80,6 +83,8 @@ class TargetRules:
     price_left_re: regex.Pattern
     price_unit_suffixes: frozenset[str]
     article_heading_re: regex.Pattern
+    rule_heading_re: regex.Pattern
+    normative_title_re: regex.Pattern
     objective_vocabulary_re: regex.Pattern
     attribute_re: regex.Pattern
     narrative_objective_re: regex.Pattern
@@ -175,6 +180,9 @@ def target_rules() -> TargetRules:
         direction_re=direction_re,
         objective_re=regex.compile(t["objective_cues"], _FLAGS),
         strong_objective_re=regex.compile(t["strong_objective_cues"], _FLAGS),
+        normative_objective_re=regex.compile(t["normative_objective_cues"], _FLAGS),
+        normative_after_re=regex.compile(t["normative_objective_after"], _FLAGS),
+        normative_heading_re=regex.compile(t["normative_objective_headings"], _FLAGS),
         count_verbs_re=regex.compile(t["count_verbs"], _FLAGS),
         past_left_re=regex.compile(t["past_left"], _FLAGS),
         past_right_re=regex.compile(t["past_right"], _FLAGS),
@@ -191,6 +199,8 @@ def target_rules() -> TargetRules:
         price_left_re=regex.compile(t["price_left"], _FLAGS),
         price_unit_suffixes=frozenset(t["price_unit_suffixes"]),
         article_heading_re=regex.compile(t["article_heading"], _FLAGS),
+        rule_heading_re=regex.compile(t["rule_headings"], _FLAGS),
+        normative_title_re=regex.compile(t["normative_titles"], _FLAGS),
         objective_vocabulary_re=regex.compile(t["objective_vocabulary"]),
         attribute_re=regex.compile(t["attribute_left"], _FLAGS),
         narrative_objective_re=regex.compile(t["narrative_objective_cues"], _FLAGS),

@@ -122,6 +122,7 @@ class _DocContext:
         # are rules. Texts with no document header at all (web pages, articles) describe, and
         # need an objective word in the sentence itself.
         if dtype in tr.normative_types or tr.normative_line_re.search(self.text, 0, min(n, 3000)) \
+                or tr.normative_title_re.search(meta.title or "") \
                 or not tr.objective_vocabulary_re.search(self.text):
             self.mode = "normative"
         elif not dtype:
@@ -468,9 +469,13 @@ def _judge(ctx: _DocContext, tr: TargetRules, v: _Value, left: str, right: str, 
     if cmp_ == "=" and not stack and tr.programme_re.search(left[-140:], timeout=_T):
         return "no: programme name"
     head_objective = any(tr.objective_heading_re.search(h) for h in headings)
-    in_article = any(tr.article_heading_re.search(h) for h in headings)
+    in_article = any(tr.article_heading_re.search(h) or (len(h) <= _HEADING_MAX and tr.rule_heading_re.search(h))
+                     for h in headings)
     if ctx.mode == "normative" or in_article:
-        if not (tr.strong_objective_re.search(clause or sentence, timeout=_T) or head_objective):
+        clause_right = clause[clause.find(right[:20]) if right[:20] and right[:20] in clause else len(clause):]
+        if not (tr.normative_objective_re.search(left[-160:], timeout=_T)
+                or tr.normative_after_re.search(clause_right[:160], timeout=_T)
+                or any(len(h) <= _HEADING_MAX and tr.normative_heading_re.search(h) for h in headings)):
             return "no: normative without objective"
     elif ctx.mode == "narrative":
         if not tr.narrative_objective_re.search(sentence, timeout=_T):
