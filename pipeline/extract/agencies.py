@@ -75,20 +75,23 @@ class _Tok:
         return len(t) >= 2 and (("&" in t) or (t.upper() == t and any(c.isalpha() for c in t)))
 
 
+_fold = functools.lru_cache(maxsize=1 << 16)(fold)
+
+
 def _tokenize(text: str, start: int, end: int) -> list[_Tok]:
     toks: list[_Tok] = []
     prev = start
     for m in _TOKEN_RE.finditer(text, start, end):
         s, e = m.span()
         t = m.group(0)
-        gap = text.count("\n", prev, s)
-        toks.append(_Tok(t, s, e, fold(t), t[:1].isupper(), min(gap, 2), t[:1].isalnum()))
+        gap = 0 if s - prev <= 1 and (s == prev or text[prev] == " ") else text.count("\n", prev, s)
+        toks.append(_Tok(t, s, e, _fold(t), t[:1].isupper(), min(gap, 2), t[:1].isalnum()))
         prev = e
     return toks
 
 
 def _keys(phrase: str) -> tuple[str, ...]:
-    return tuple(fold(m.group(0)) for m in _TOKEN_RE.finditer(phrase))
+    return tuple(_fold(m.group(0)) for m in _TOKEN_RE.finditer(phrase))
 
 
 # --- rule tables ------------------------------------------------------------------------------
@@ -203,8 +206,9 @@ def _tables() -> _Tables:
             if not keys:
                 continue
             if is_abbr:
-                # an alias is an abbreviation when it has an upper-case token not in the name
-                is_abbr = any(t.isupper() and len(t) >= 2 and fold(t) not in name_keys
+                # an alias is an abbreviation when it has an upper-case token not in the name;
+                # a bare acronym ("ACV", "EVN") is kept as written (GOLD.md)
+                is_abbr = len(keys) > 1 and any(t.isupper() and len(t) >= 2 and fold(t) not in name_keys
                               for t in _TOKEN_RE.findall(str(variant)))
             if keys not in index:
                 index[keys] = (idx, is_abbr)
@@ -277,9 +281,12 @@ def _spacy() -> tuple[Any, Any, dict[int, tuple[int, bool]]]:
 def _gazetteer_matches(toks: list[_Tok]) -> tuple[Any, dict[int, tuple[int, int, bool]]]:
     """spaCy Doc of the window and the longest gazetteer match at each token: start -> (end, entry, abbr)."""
     from spacy.tokens import Doc as SDoc
-    nlp, matcher, labels = _spacy()
     if not toks:
         return None, {}
+    first = _tables().gaz_first
+    if not any(t.key in first for t in toks):
+        return None, {}
+    nlp, matcher, labels = _spacy()
     words = [t.text for t in toks]
     spaces = [toks[i + 1].start > toks[i].end if i + 1 < len(toks) else False
               for i in range(len(toks))]
@@ -409,7 +416,8 @@ class _Parser:
         if self.is_(j, ".") and self.toks[j - 1].text in ("TP", "Tp"):
             j += 1
         if with_name:
-            k = self.proper_name(j)
+            pm = self.T.provinces.match(self.toks, j)   # a known province, even hard-wrapped
+            k = j + pm[0] if pm else self.proper_name(j)
             if k:
                 j = k
         return j
@@ -498,6 +506,8 @@ class _Parser:
             t = toks[j]
             if t.nl and t.cap:
                 break
+            if t.cap and T.admin.match(toks, j):
+                break                   # "… Thành phố", "… Tỉnh": a locality tail, not the name
             if self.name_word(j) or (t.abbrev and not self.starts_agency(j)):
                 j += 1
             elif t.text in ("-", "–", "&") and self.name_word(j + 1):
@@ -519,6 +529,11 @@ class _Parser:
                         and not T.stops.match(toks, r) and not T.dets.match(toks, r) \
                         and not T.separators.match(toks, r) and self.tails(r, True) == r:
                     r += 1
+                if r == j + 1 and toks[j - 1].cap and toks[j - 1].word and not self.head_at(j - 1):
+                    # one lower-case syllable completing a capitalized word ("Kiểm tra",
+                    # "Quốc gia", "Công tác"): part of the name, no tagger needed
+                    j = r
+                    continue
                 v = _first_verb(toks, start, j, r)
                 if v == j:
                     break
@@ -597,6 +612,10 @@ class _Parser:
         nouns = 1
         while j < len(toks):
             j = self.tails(j, True, collective=True)
+            if c[1].get("takes_agency") and nouns == 1:
+                sub = self.named(j, nested=True)    # "các thành viên Ban Chỉ đạo"
+                if sub:
+                    j = self.tails(sub.end, True, collective=True)
             if standalone:
                 break
             k = j
@@ -625,10 +644,10 @@ class _Parser:
             k = j
             while k < min(len(toks), j + T.closing_window):
                 tk = toks[k]
-                if k > j and tk.text == ":" and glued:
+                if k > j and (tk.text == ":" or tk.nl):
                     j, glued = k, False        # a header "11. Các đơn vị cấp nước …:"
                     break
-                if not tk.word or tk.nl:
+                if not tk.word:
                     break
                 if k > j and T.closing.match(toks, k):
                     j, glued = k, False
@@ -648,8 +667,12 @@ class _Parser:
                 if T.stops.match(toks, k) or T.separators.match(toks, k):
                     break
                 k += 1
-        if glued:
-            return None
+            else:
+                if k == len(toks) and k > j:
+                    j, glued = k, False        # "4. Các doanh nghiệp viễn thông" (the whole line)
+        if glued or (nouns == 1 and c[0] == 1 and not d and not after_title
+                     and j == first + 1):
+            return None    # a bare "Bộ", "Sở", "ngành" opening a sentence is no agency
         m = _M(i, j, "collective")
         # distributed: "các bộ, cơ quan: Công an, Quốc phòng"
         if self.is_(j, ":"):
@@ -791,7 +814,10 @@ class _Parser:
                 canon = f"{det} {body}".strip()
             else:
                 canon = " ".join(tk.text for tk in toks[i:k])
-            if not d and not body and not self.is_(k, ",", "và"):
+            if not d and not body:
+                # "Bí thư, Chủ tịch UBND tỉnh": titles sharing the body named after the last one
+                if self.is_(k, ",", "và") and T.titles.match(toks, k + 1):
+                    return self.mention(k + 1, find=find)
                 return None
             return [_M(s, k, "head", canonical=canon)], k
         r = self.agency(i, after_title=False, find=find)
@@ -911,11 +937,26 @@ class _Parser:
 
 # --- windows ---------------------------------------------------------------------------------
 
-def _window_end(text: str, pos: int, limit: int) -> int:
+_FIRST_WINDOW = 260   # characters tried first; most lists are shorter (longer ones re-parse)
+
+
+def _window_end(text: str, pos: int, limit: int, size: int) -> tuple[int, bool]:
+    """End of the window for a list at pos, and whether it was cut only by its size."""
+    end = min(limit, len(text), pos + size)
+    m = _tables().boundary.search(text, pos, end)
+    if m:
+        return m.start(), False
+    return end, end < min(limit, len(text))
+
+
+@functools.lru_cache(maxsize=1)
+def _openers() -> frozenset[str]:
+    """Keys of every token that may open an agency list (a cheap pre-check)."""
     T = _tables()
-    end = min(limit, len(text), pos + T.max_window)
-    m = T.boundary.search(text, pos, end)
-    return m.start() if m else end
+    keys = set(T.gaz_first) | {"cho"}
+    for tab in (T.titles, T.heads, T.collectives, T.dets, T.honorifics, T.province_units):
+        keys |= set(tab._by_first)
+    return frozenset(keys)
 
 
 def _spans_to_sdoc(sdoc: Any, parser: _Parser, ms: list[_M]) -> None:
@@ -936,7 +977,19 @@ def parse_agency_list(text: str, pos: int, limit: int) -> tuple[list[AgencyMenti
     _STATS["lists"] += 1
     if pos < 0 or pos >= len(text) or limit <= pos:
         return [], pos
-    end = _window_end(text, pos, limit)
+    m0 = _TOKEN_RE.search(text, pos, min(limit, pos + 64))
+    if not m0 or _fold(m0.group(0)) not in _openers():
+        return [], pos
+    end, cut = _window_end(text, pos, limit, _FIRST_WINDOW)
+    mentions, end_off = _parse_window(text, pos, end)
+    if cut and mentions and end_off >= end - 40:
+        # the list may run past the first window (a long distributed list): parse it whole
+        end, _ = _window_end(text, pos, limit, _tables().max_window)
+        mentions, end_off = _parse_window(text, pos, end)
+    return mentions, end_off
+
+
+def _parse_window(text: str, pos: int, end: int) -> tuple[list[AgencyMention], int]:
     toks = _tokenize(text, pos, end)
     if not toks:
         return [], pos
@@ -954,7 +1007,7 @@ def parse_agency_list(text: str, pos: int, limit: int) -> tuple[list[AgencyMenti
     while i < len(toks):
         j = i
         if p.is_(j, "(") :
-            close = next((x for x in range(j + 1, min(len(toks), j + 16)) if toks[x].text == ")"), None)
+            close = next((x for x in range(j + 1, min(len(toks), j + 40)) if toks[x].text == ")"), None)
             if close is None:
                 break
             j = close + 1
