@@ -78,6 +78,7 @@ class Deadline:
     date: dt.date | None
     recurrence: str | None = None
     kind: str = ""      # year, quarter, month, day, relative, half, range, recurrence
+    strength: int = 0   # 3 explicit cue, 2 period cue, 1 bare table cell (deadlines.py)
 
 
 @dataclass(slots=True)

@@ -59,6 +59,7 @@ class _LineRules:
     preamble_start: regex.Pattern
     authority: regex.Pattern
     signer_title_end: regex.Pattern
+    field_line: regex.Pattern
 
 
 def _alt(items) -> str:
@@ -71,6 +72,8 @@ def line_rules() -> _LineRules:
     outline = rules.load("outline.yaml")
     types = rules.load("doc_types.yaml")
     header = rules.load("header.yaml")
+    fields = rules.load("assignments.yaml")["fields"]
+    field_labels = sorted({x for kind in fields.values() for x in kind}, key=len, reverse=True)
     strong = [m["pattern"] for m in outline["markers"] if m.get("strong")]
     weak = [m["pattern"] for m in outline["markers"] if not m.get("strong")]
     type_names = sorted({t["name"] for t in types["types"]} | {a for t in types["types"] for a in t.get("header_aliases", [])},
@@ -91,6 +94,7 @@ def line_rules() -> _LineRules:
         preamble_start=regex.compile(rf"^(?:{_alt(outline.get('paragraph_starts', ['Căn cứ']))})"),
         authority=regex.compile(header["authority_prefix"]),
         signer_title_end=regex.compile(rf"(?:^|\s)(?:{_alt(header['signer_title_ends'])})$"),
+        field_line=regex.compile(rf"^(?:[-–+•]\s*)?(?i:{_alt(regex.escape(x) for x in field_labels)})\s*(?:\([^)]{{0,40}}\)\s*)?:"),
     )
 
 
@@ -237,6 +241,8 @@ def _should_join(prev: str, nxt: str, prev_is_first: bool, width: int) -> bool:
         return False
     if not any(c.isalnum() for c in prev) or not any(c.isalnum() for c in nxt):
         return False  # stray symbols ("[" left by a signature image) stand alone
+    if lr.field_line.match(nxt):
+        return False  # "Cơ quan chủ trì: …" of a table row or a field-style item
     if lr.authority.match(nxt) or lr.signer_title_end.search(prev):
         return False  # signature block lines: "TM. ỦY BAN NHÂN DÂN" / "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH"
     prev_upper, nxt_upper = is_upper_text(prev), is_upper_text(nxt)

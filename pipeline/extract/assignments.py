@@ -68,7 +68,7 @@ def _rules() -> _Rules:
         responsibility=regex.compile(data["responsibility"]),
         not_task=regex.compile(data["not_a_task_after_subject"]),
         opener=regex.compile(data["clause_opener"]),
-        field_label=regex.compile(rf"^(?:[-–+•]\s*)?(?P<label>(?i:{label_alt}))\s*(?:\([^)\n]{{0,40}}\)\s*)?:\s*"),
+        field_label=regex.compile(rf"(?:[-–+•]\s*)?(?P<label>(?i:{label_alt}))\s*(?:\([^)\n]{{0,40}}\)\s*)?:\s*"),
         field_kind=field_kind,
     )
 
@@ -193,8 +193,10 @@ _INTRO_MODE = {"yêu cầu": "yêu cầu", "đề nghị": "đề nghị", "giao
 def intro_mode(text: str, start: int, end: int) -> str:
     """The mode announced by the paragraph that introduces a list ("… Chủ tịch UBND thành phố
     yêu cầu:", "…, yêu cầu các bộ, ngành, địa phương:")."""
-    para_start = text.rfind("\n", start, end) + 1 if "\n" in text[start:end].rstrip("\n") else start
-    para = text[para_start:end].rstrip()
+    while end > start and text[end - 1] in " \n":
+        end -= 1
+    para_start = max(start, text.rfind("\n", start, end) + 1)
+    para = text[para_start:end]
     if not para.endswith(":"):
         return ""
     last = None
@@ -307,11 +309,11 @@ class _Extractor:
 
     # one row
     def emit(self, section: str, start: int, end: int, mode: str, lead, co, task_start: int, task_end: int,
-             deadline: Deadline | None = None) -> None:
+             deadline: Deadline | None = None, deadline_decided: bool = False) -> None:
         task_start, task_end = _trim(self.text, task_start, task_end)
         if task_end <= task_start or not lead:
             return
-        if deadline is None:
+        if deadline is None and not deadline_decided:
             deadline = _deadline(self.doc, task_start, task_end)
         self.out.append(Assignment(
             section=section, start=start, end=end, mode=mode, lead=_dedupe(lead), co=_dedupe(co),
@@ -424,8 +426,9 @@ class _Extractor:
             first_kid = self.doc.sections[kids[0]].start if kids else None
             stops = [x for x in (f.first_field, first_kid) if x is not None]
             t0, t1 = s.head_end, min(stops) if stops else s.end
-        deadline = _deadline(self.doc, *f.deadline, field_value=True) if f.deadline else None
-        self.emit(s.path, s.start, s.end, mode, lead, co, t0, t1, deadline=deadline or _deadline(self.doc, t0, t1))
+        # a time field decides alone ("Thời hạn hoàn thành: Thường xuyên" has no deadline)
+        deadline = _deadline(self.doc, *f.deadline, field_value=True) if f.deadline else _deadline(self.doc, t0, t1)
+        self.emit(s.path, s.start, s.end, mode, lead, co, t0, t1, deadline=deadline, deadline_decided=True)
         return Context(mode=mode, lead=lead, co=co)
 
     def loose_paragraphs(self, default_mode: str) -> None:

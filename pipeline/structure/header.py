@@ -365,6 +365,9 @@ def read_header(text: str) -> DocumentMeta:
     for z in recipient_zones(text, lines, r):
         zones.append(z)
     zones.extend(_attached_headers(lines, body_line, r))
+    addressees = _addressee_zone(lines, body_line)
+    if addressees:
+        zones.append(addressees)
     for s in _more_signatures(lines, sig, r):
         zones.append(s)
     meta.zones = _merge(zones)
@@ -417,6 +420,36 @@ def recipient_zones(text: str, lines: list[_Line], r: _HeaderRules) -> list[tupl
     return zones
 
 
+_ADDRESSEE_RE = regex.compile(r"^(?:Kính\s+gửi\s*:|[^\n]{0,60}\bđiện\s*:\s*$)")
+
+
+def _addressee_zone(lines: list[_Line], body_line: int) -> tuple[int, int, str] | None:
+    """'Kính gửi: …' and the recipients of a telegram ('THỦ TƯỚNG CHÍNH PHỦ điện: - Bộ trưởng …'):
+    a list of addressees, not of tasks."""
+    for i in range(body_line, min(len(lines), body_line + 4)):
+        t = lines[i].text.strip()
+        if not t:
+            continue
+        if not _ADDRESSEE_RE.match(t):
+            return None
+        j, last = i + 1, i
+        prev_open = t.endswith(":")
+        while j < len(lines):
+            u = lines[j].text.strip()
+            if not u:
+                j += 1
+                continue
+            is_item = u.startswith(("-", "–", "+", "•"))
+            if is_item or (prev_open and len(u.split()) <= 20) or (t.startswith("Kính") and j == i + 1 and len(u.split()) <= 30):
+                last = j
+                prev_open = u.endswith(":")
+                j += 1
+                continue
+            break
+        return (lines[i].start, lines[last].end, "addressees")
+    return None
+
+
 def _attached_headers(lines: list[_Line], body_line: int, r: _HeaderRules) -> list[tuple[int, int, str]]:
     """Header blocks of documents attached after the main one (a programme issued with a
     resolution): from their issuer lines through the title and the "(Kèm theo …)" note."""
@@ -466,7 +499,7 @@ def _merge(zones: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     zones = sorted(z for z in zones if z[1] > z[0])
     out: list[tuple[int, int, str]] = []
     for z in zones:
-        if out and z[0] <= out[-1][1]:
+        if out and z[0] < out[-1][1]:
             s, e, k = out[-1]
             out[-1] = (s, max(e, z[1]), k)
         else:
