@@ -27,6 +27,7 @@ class UnitInfo:
     norm: str
     kind: str
     needs_before: regex.Pattern | None
+    lower_only: bool = False
 
 
 _TOKEN_RE = regex.compile(r"\h?(%|[^\W\d_]+)")
@@ -122,7 +123,8 @@ def target_rules() -> TargetRules:
     count_forms: list[str] = []
     for entry in u["units"]:
         nb = entry.get("needs_before")
-        info = UnitInfo(entry["norm"], entry["kind"], regex.compile(nb, _FLAGS) if nb else None)
+        info = UnitInfo(entry["norm"], entry["kind"], regex.compile(nb, _FLAGS) if nb else None,
+                        bool(entry.get("lower_only")))
         for f in entry["forms"]:
             key = " ".join(f.lower().split())
             unit_info.setdefault(key, info)

@@ -70,6 +70,7 @@ class _Value:
     kind: str
     word_number: bool = False
     base: str = ""       # the unit entry's norm without scale words or "/…" ("lần" for "lần/ngày")
+    table: tuple[int, int] | None = None   # a table row's indicator span when the unit is "(%)" before
 
 
 @dataclass
@@ -224,10 +225,11 @@ def _unit_at(text: str, pos: int, tr: TargetRules) -> tuple[int, str, str, str, 
     m = tr.unit_re.match(text, pos, timeout=_T)
     if not m:
         return None
-    form = " ".join(m.group("unit").lower().split())
+    raw = m.group("unit")
+    form = " ".join(raw.lower().split())
     info = tr.unit_info.get(form)
-    if info is None:
-        return None
+    if info is None or (info.lower_only and raw != raw.lower()):
+        return None  # "29 Đồng Nai" is not a sum of money
     written = form
     norm = info.norm
     mag = m.group("mag")
@@ -280,11 +282,26 @@ def _scan_values(ctx: _DocContext, tr: TargetRules) -> list[_Value]:
                         unit, end, consumed = u2, u2[0], m2.end()
                     else:
                         v2 = None
+        table = None
         if unit is None:
             if not text[max(0, s - 10):s].rstrip().endswith(_UNITLESS_TAILS):
                 continue
             v1 = parse_number(m.group("num"))
-            unit = _unit_from_indicator(ctx, tr, s, v1) if v1 is not None else None
+            if v1 is None:
+                continue
+            row = _table_row_unit(ctx, tr, s)
+            if row is not None:
+                # an indicator table: "Tỉ lệ đô thị hoá (%) > 50", "… (%)\n11 - 12 Bộ Công Thương"
+                unit, table = row
+                if text[pos:pos + 8].lstrip().startswith(_RANGE_STARTS[:5]):
+                    sep = tr.range_sep_re.match(text, pos, timeout=_T)
+                    m2 = NUMBER_RE.match(text, sep.end()) if sep else None
+                    if m2 and first_token(text, m2.end()) not in first_tokens:
+                        v2 = parse_number(m2.group("num"))
+                        if v2 is not None:
+                            consumed = pos = m2.end()
+            else:
+                unit = _unit_from_indicator(ctx, tr, s, v1)
             if unit is None:
                 continue
             end = pos
@@ -298,20 +315,47 @@ def _scan_values(ctx: _DocContext, tr: TargetRules) -> list[_Value]:
         if ctx.is_blocked(s, end):
             continue
         low, high = (min(v1, v2), max(v1, v2)) if v2 is not None else (v1, v1)
-        out.append(_Value(s, end, low, high, low != high, written, norm, kind, base=base))
+        out.append(_Value(s, end, low, high, low != high, written, norm, kind, base=base, table=table))
     return out
 
 
-_UNITLESS_TAILS = ("đạt", "là", "khoảng", "mức", ":")   # "…đạt 18,02", "ở mức 18", ": 18,02"
+_UNITLESS_TAILS = ("đạt", "là", "khoảng", "mức", ":", ")", ">", "<", "≥", "≤")   # "đạt 18,02", "(%) > 50"
 _UNITLESS_LEFT_RE = regex.compile(r"(?i)(?<!\w)(?:đạt|là|khoảng|ở mức)\h*$|:\h*$")
+
+
+_PAREN_UNIT_RE = regex.compile(r"\((?P<u>[^()\n]{1,24})\)\s*(?:[<>≤≥]=?\h*)?$")
+# The start of a table row's indicator: after the row number ("42 Tỉ lệ …") or a line that
+# starts with a capital; the indicator may run over a wrapped line ("… cho lực lượng\nlao động").
+_ROW_START_RE = regex.compile(r"(?:(?<![\d.,/])\d{1,3}\h+|\n\h*)(?=\p{Lu})", regex.REVERSE)
+
+
+def _table_row_unit(ctx: _DocContext, tr: TargetRules, s: int):
+    """(unit, (indicator start, indicator end)) when the value follows a bracketed unit in a
+    table row ("Tỉ lệ đô thị hoá (%) > 50"), else None."""
+    text = ctx.text
+    pm = _PAREN_UNIT_RE.search(text, max(ctx.lo, s - 30), s)
+    if not pm:
+        return None
+    inner = pm.group("u").strip()
+    if first_token(inner, 0) not in tr.unit_first_tokens:
+        return None
+    u = _unit_at(inner, 0, tr)
+    if not u or u[0] != len(inner) or u[3] in ("time", "age"):
+        return None
+    p = pm.start()
+    rm = _ROW_START_RE.search(text, max(ctx.lo, p - 250), p, timeout=_T)
+    row_lo = rm.end() if rm else max(ctx.lo, p - 250)
+    return (s,) + u[1:], (row_lo, p)
 
 
 def _unit_from_indicator(ctx: _DocContext, tr: TargetRules, s: int, value: float):
     """The unit of a value written bare after an indicator that names it ("Số bác sĩ/vạn dân
     (1/10.000) đạt 18,02")."""
-    if not tr.indicator_units or (1900 <= value <= 2100 and value == int(value)):
+    if 1900 <= value <= 2100 and value == int(value):
         return None
     text = ctx.text
+    if not tr.indicator_units:
+        return None
     if not _UNITLESS_LEFT_RE.search(text, max(ctx.lo, s - 12), s):
         return None
     lo = max(ctx.lo, s - 160)
@@ -484,12 +528,19 @@ def _judge(ctx: _DocContext, tr: TargetRules, v: _Value, left: str, right: str, 
             and not tr.strong_objective_re.search(sentence):
         return "no: past heading"
     objective = bool(tr.objective_re.search(left, timeout=_T))
+    if v.table:
+        row = _strip_indicator(tr, " ".join(left[:left.rfind("(")].split()))
+        if tr.indicator_head_re.match(row) or objective or head_objective or tr.direction_re.search(row):
+            return "yes: table row"
+        return "no: table row without an indicator"
     verb = bool(tr.count_verbs_re.search(left[-80:], timeout=_T))
     if v.word_number or carried:
         return "yes: list or word number"
     if kind == "percent":
-        item_start = not _strip_indicator(tr, left) and not stack and right.lstrip()[:1].isalpha()
-        if stack or objective or head_objective or item_start or verb or \
+        stripped = _strip_indicator(tr, left)
+        item_start = not stripped and not stack and right.lstrip()[:1].isalpha()
+        named = bool(stripped) and bool(tr.indicator_head_re.match(stripped))   # "Tỷ lệ X 95%"
+        if stack or objective or head_objective or item_start or named or verb or \
                 tr.strong_objective_re.search(sentence, timeout=_T):
             return "yes: percent"
         return "no: percent without cue"
@@ -660,6 +711,8 @@ def judge_values(doc: Doc):
     for i, v in enumerate(values):
         c_start, c_break = _clause_start(ctx, tr, v.start)
         left_lo = max(c_start, prev_end if prev_end <= v.start else c_start)
+        if v.table:
+            c_start = left_lo = max(v.table[0], prev_end if prev_end <= v.table[0] else v.table[0])
         left = text[left_lo:v.start]
         right = text[v.end:min(ctx.hi, v.end + 120)]
         cmp_, stack, stack_len = _comparator(tr, left, right, v)
@@ -693,8 +746,12 @@ def judge_values(doc: Doc):
             if x.start > v.start and x.kind not in ("time", "age"):
                 next_start = min(c_end, x.start)
                 break
-        indicator, span_s, span_e = _indicator(ctx, tr, v, ind_lo, v.start - stack_len,
-                                               v.end + after, next_start, stack)
+        if v.table:
+            indicator = _strip_indicator(tr, " ".join(text[v.table[0]:v.table[1]].split()))
+            span_s, span_e = v.table[0], v.end
+        else:
+            indicator, span_s, span_e = _indicator(ctx, tr, v, ind_lo, v.start - stack_len,
+                                                   v.end + after, next_start, stack)
         span_e = max(span_e, v.end + after)
         verb = _direction_word(tr, left)
         lead = text[s_lo:c_start] if c_start > s_lo else ""
