@@ -335,7 +335,7 @@ def _first_verb(toks: list[_Tok], start: int, run_start: int, run_end: int) -> i
     k = start
     for w, tag in tags:
         n = max(1, len(_TOKEN_RE.findall(w)))
-        if k >= run_start and k < run_end and tag in ("V", "E", "R", "Cc"):
+        if k >= run_start and k < run_end and tag in ("V", "E", "R"):
             return k
         k += n
         if k >= run_end:
@@ -368,14 +368,8 @@ class _Parser:
     T: _Tables = field(default_factory=_tables)
 
     # -- small predicates ---------------------------------------------------------------------
-    def n(self) -> int:
-        return len(self.toks)
-
     def is_(self, i: int, *texts: str) -> bool:
         return i < len(self.toks) and self.toks[i].key in texts
-
-    def word(self, i: int) -> bool:
-        return i < len(self.toks) and self.toks[i].word
 
     def gaz_at(self, i: int) -> tuple[int, int, bool] | None:
         return self.gaz.get(i)
@@ -624,8 +618,11 @@ class _Parser:
                 k += 1
             if k < len(toks) and toks[k].word and not T.dets.match(toks, k):
                 c2 = T.collectives.match(toks, k)
-                # "cơ quan ban, ngành" joins without a comma; "… liên quan tổ chức tập huấn" not
-                if c2 and not c2[1].get("standalone") and (joined or not c2[1].get("needs_det")) \
+                # "cơ quan ban, ngành" joins without a comma; "… liên quan tổ chức tập huấn" not;
+                # after "và" only persons join ("tổ chức, cá nhân và hộ gia đình"), a new kind of
+                # body starts a new mention ("các bộ, cơ quan ngang bộ và cơ quan, tổ chức …")
+                and_ok = not self.is_(j, "và") or bool(c2 and c2[1].get("needs_det"))
+                if c2 and and_ok and not c2[1].get("standalone") and (joined or not c2[1].get("needs_det")) \
                         and not (toks[k].cap and self.head_at(k)
                                  and self.head_name(k, self.head_at(k))):
                     j = k + c2[0]
@@ -959,7 +956,8 @@ def _openers() -> frozenset[str]:
     return frozenset(keys)
 
 
-def _spans_to_sdoc(sdoc: Any, parser: _Parser, ms: list[_M]) -> None:
+def _spans_to_sdoc(sdoc: Any, ms: list[_M]) -> None:
+    """Keep the mentions on the window's spaCy Doc (`sdoc.spans["agencies"]`)."""
     if sdoc is None:
         return
     try:
@@ -1032,7 +1030,7 @@ def _parse_window(text: str, pos: int, end: int) -> tuple[list[AgencyMention], i
             break
         ms.extend(nxt[0])
         i = nxt[1]
-    _spans_to_sdoc(sdoc, p, ms)
+    _spans_to_sdoc(sdoc, ms)
     mentions = [p.finish(m) for m in ms]
     while i < len(toks) and toks[i].text == ",":
         i += 1
@@ -1067,7 +1065,7 @@ def find_agencies(text: str, start: int, end: int) -> list[AgencyMention]:
             i = r[1]
         else:
             i += 1
-    _spans_to_sdoc(sdoc, p, out)
+    _spans_to_sdoc(sdoc, out)
     return [p.finish(m) for m in out]
 
 
