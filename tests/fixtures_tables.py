@@ -34,7 +34,12 @@ def seed_files() -> list[Path]:
 
 def build_tables(out: Path) -> Path:
     """Run the pipeline over the seed documents into `out`; returns `out`."""
+    from pipeline import components
     from pipeline.run import run
+
+    # every component, even when a test module imported one component module early (the registry
+    # then is not empty and pipeline_components() would not load the others)
+    components._load_all()
 
     try:
         from pipeline.ingest import read  # noqa: F401  (the reader `run` needs)
