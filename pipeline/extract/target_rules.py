@@ -28,6 +28,7 @@ class UnitInfo:
     kind: str
     needs_before: regex.Pattern | None
     lower_only: bool = False
+    not_before: regex.Pattern | None = None
 
 
 _TOKEN_RE = regex.compile(r"\h?(%|[^\W\d_]+)")
@@ -123,8 +124,9 @@ def target_rules() -> TargetRules:
     count_forms: list[str] = []
     for entry in u["units"]:
         nb = entry.get("needs_before")
+        nf = entry.get("not_before")
         info = UnitInfo(entry["norm"], entry["kind"], regex.compile(nb, _FLAGS) if nb else None,
-                        bool(entry.get("lower_only")))
+                        bool(entry.get("lower_only")), regex.compile(nf, _FLAGS) if nf else None)
         for f in entry["forms"]:
             key = " ".join(f.lower().split())
             unit_info.setdefault(key, info)

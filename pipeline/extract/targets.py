@@ -230,6 +230,8 @@ def _unit_at(text: str, pos: int, tr: TargetRules) -> tuple[int, str, str, str, 
     info = tr.unit_info.get(form)
     if info is None or (info.lower_only and raw != raw.lower()):
         return None  # "29 Đồng Nai" is not a sum of money
+    if info.not_before is not None and info.not_before.match(text, m.end("unit")):
+        return None  # "01 trường hợp" is not a school
     written = form
     norm = info.norm
     mag = m.group("mag")
@@ -644,25 +646,33 @@ def _indicator(ctx: _DocContext, tr: TargetRules, v: _Value, ind_lo: int, cue_st
     return left, min(left_s, v.start), v.end
 
 
-def _year(ctx: _DocContext, tr: TargetRules, v: _Value, clause: tuple[int, int],
-          sentence: tuple[int, int], headings: list[str]) -> int | None:
+def _year(ctx: _DocContext, tr: TargetRules, v: _Value, own: tuple[int, int], clause: tuple[int, int],
+          sentence: tuple[int, int], headings) -> int | None:
+    """The year a target is for: the nearest year in its own stretch of text (before the value,
+    then after it: "cả năm 2025 đạt trên 8% và năm 2026 đạt từ 10%"), else its clause, sentence,
+    paragraph, headings and the title's year."""
     text = ctx.text
 
-    def pick(lo: int, hi: int) -> int | None:
+    def pick(lo: int, hi: int, unique: bool = False) -> int | None:
         best = None
         best_d = None
+        seen: set[int] = set()
         for m in tr.year_re.finditer(text, lo, hi, timeout=_T):
             pre = (m.group("pre") or "").strip().lower()
             if pre.startswith("so với"):
                 continue
-            if ctx.is_blocked(m.start("y"), m.end("y")):
-                continue
+            if ctx.is_blocked(m.start("y"), m.end("y")) or _VISION_RE.search(text, max(0, m.start() - 30), m.start()):
+                continue  # a cited document's date; "tầm nhìn đến năm 2050"
             d = abs(m.start() - v.start)
+            seen.add(int(m.group("y")))
             if best_d is None or d < best_d:
                 best, best_d = int(m.group("y")), d
-        return best
+        return None if unique and len(seen) > 1 else best
 
-    y = pick(*clause) or pick(*sentence)
+    nl = text.rfind("\n", 0, v.start) + 1
+    nr = text.find("\n", v.end)
+    paragraph = (max(ctx.lo, nl), nr if nr >= 0 else ctx.hi)
+    y = pick(own[0], v.start) or pick(v.end, own[1]) or pick(*clause) or pick(*sentence) or pick(*paragraph, unique=True)
     if y:
         return y
     for h in headings:
@@ -708,6 +718,7 @@ def judge_values(doc: Doc):
     assignments = _assignment_index(doc)
     prev_end = -1
     last: tuple[int, str, str, str] | None = None   # the previous target: end, comparator, kind, unit
+    last_indicator = ""
     for i, v in enumerate(values):
         c_start, c_break = _clause_start(ctx, tr, v.start)
         left_lo = max(c_start, prev_end if prev_end <= v.start else c_start)
@@ -753,12 +764,14 @@ def judge_values(doc: Doc):
             indicator, span_s, span_e = _indicator(ctx, tr, v, ind_lo, v.start - stack_len,
                                                    v.end + after, next_start, stack)
         span_e = max(span_e, v.end + after)
+        if not indicator and last is not None and last[0] >= s_lo:
+            indicator = last_indicator  # "… năm 2025 đạt trên 8% và năm 2026 đạt từ 10% trở lên"
         verb = _direction_word(tr, left)
         lead = text[s_lo:c_start] if c_start > s_lo else ""
         target = Target(
             start=span_s, end=span_e, text=text[span_s:span_e], indicator=indicator, comparator=cmp_,
             value_low=float(v.low), value_high=float(v.high), unit=v.unit, direction=_direction(tr, left),
-            year=_year(ctx, tr, v, (c_start, c_end), (s_lo, s_hi), headings),
+            year=_year(ctx, tr, v, (left_lo, next_start), (c_start, c_end), (s_lo, s_hi), headings),
             indicator_key=indicator_key(indicator, verb, lead, v.unit_norm),
             unit_normalized=v.unit_norm, section=doc.section_path(v.start) if doc.sections else "",
             assignment_id=_assignment_at(assignments, v.start),
@@ -766,6 +779,7 @@ def judge_values(doc: Doc):
         yield text[v.start:v.end], why, target
         prev_end = max(v.end + after, span_e)
         last = (prev_end, cmp_, v.kind, v.unit_norm)
+        last_indicator = indicator
 
 
 def _direction_word(tr: TargetRules, left: str) -> str:
