@@ -36,12 +36,17 @@ def compile_pattern(pattern: str, flags: int = 0) -> regex.Pattern:
     return regex.compile(pattern, flags | regex.V0)
 
 
-@functools.lru_cache(maxsize=1)
-def rules_fingerprint() -> str:
-    """Hash of every rules file: part of the cache key, so editing a rule re-runs documents."""
+def _tree_hash(root: Path, pattern: str) -> str:
     h = hashlib.sha256()
-    for path in sorted(RULES_DIR.rglob("*")):
-        if path.is_file():
-            h.update(path.relative_to(RULES_DIR).as_posix().encode())
+    for path in sorted(root.rglob(pattern)):
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(path.relative_to(root).as_posix().encode())
             h.update(path.read_bytes())
     return h.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=1)
+def rules_fingerprint() -> str:
+    """Hash of every rules file and of the package's code: part of the cache key, so editing a
+    rule or a module re-runs the documents it may change."""
+    return _tree_hash(RULES_DIR, "*") + _tree_hash(Path(__file__).resolve().parent, "*.py")

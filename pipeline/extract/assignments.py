@@ -38,7 +38,7 @@ class _Rules:
     co_connector: regex.Pattern
     responsibility: regex.Pattern
     not_task: regex.Pattern
-    opener: regex.Pattern
+    opened_cue: regex.Pattern     # "Chủ tịch UBND thành phố đề nghị …": the cue after its speaker
     field_label: regex.Pattern    # "<label>:" at a line start (after an optional bullet)
     field_kind: dict[str, str]    # folded label -> kind
 
@@ -67,7 +67,7 @@ def _rules() -> _Rules:
         co_connector=regex.compile(data["co_connector"]),
         responsibility=regex.compile(data["responsibility"]),
         not_task=regex.compile(data["not_a_task_after_subject"]),
-        opener=regex.compile(data["clause_opener"]),
+        opened_cue=regex.compile(rf"{data['clause_opener']}(?:{'|'.join(groups)})\s+"),
         field_label=regex.compile(rf"(?:[-–+•]\s*)?(?P<label>(?i:{label_alt}))\s*(?:\([^)\n]{{0,40}}\)\s*)?:\s*"),
         field_kind=field_kind,
     )
@@ -100,11 +100,7 @@ def parse_clause(text: str, pos: int, end: int, *, subject_ok: bool = True) -> C
     start = pos
     limit = min(end, pos + PREAMBLE_WINDOW)
     mode = None
-    m = r.cue.match(text, pos, limit)
-    if not m:
-        om = r.opener.match(text, pos, limit)
-        if om and om.end() > pos:
-            m = r.cue.match(text, om.end(), limit)
+    m = r.cue.match(text, pos, limit) or r.opened_cue.match(text, pos, limit)
     if m:
         mode = r.cue_modes[next(k for k, v in m.groupdict().items() if v is not None)]
         pos = m.end()
@@ -166,6 +162,10 @@ def _sentence_end(text: str, start: int, end: int) -> int:
 
 # Clause starts inside an item: its beginning, after a sentence end, after "; " and at each line.
 _CLAUSE_START_RE = regex.compile(r"(?:(?<=[.;!?…])\s+|\n)(?=\S)")
+
+
+def _sentence_starts(text: str, start: int, end: int) -> set[int]:
+    return set(clause_starts(text, start, end))
 
 
 def clause_starts(text: str, start: int, end: int) -> list[int]:
@@ -358,7 +358,8 @@ class _Extractor:
             # a parent is a row of its own only when its text before the sub-items is a task
             if clause:
                 t0, t1 = _trim(text, clause.task_start, own_end)
-                if t1 > t0 and not text[t0:t1].rstrip().endswith(":") and len(text[t0:t1].split()) >= 4:
+                words = len(text[t0:t1].split())
+                if t1 > t0 and (words >= 20 or (words >= 4 and not text[t0:t1].rstrip().endswith(":"))):
                     self.emit(s.path, s.start, own_end, ctx.mode, clause.lead,
                               clause.co or co_agencies_in(text, t0, t1), t0, t1)
             return ctx
@@ -386,9 +387,17 @@ class _Extractor:
         return lead + extra
 
     def inner_clauses(self, start: int, end: int, cues_only: bool = False) -> list[Clause]:
-        out = []
-        for p in clause_starts(self.text, start, end):
-            c = parse_clause(self.text, p, end, subject_ok=not cues_only)
+        """Clauses that name agencies: at sentence starts (as cue or subject) and at every cue
+        inside a sentence (", yêu cầu Giám đốc sở, … tổ chức triển khai …")."""
+        r = _rules()
+        starts = set(clause_starts(self.text, start, end))
+        starts.update(m.start() for m in r.cue.finditer(self.text, start, end)
+                      if m.start() == start or self.text[m.start() - 1] in " ,;(")
+        out: list[Clause] = []
+        for p in sorted(starts):
+            if out and p < out[-1].task_start:
+                continue  # inside the preamble of the previous clause
+            c = parse_clause(self.text, p, end, subject_ok=not cues_only and p in _sentence_starts(self.text, start, end))
             if c:
                 out.append(c)
         return out
