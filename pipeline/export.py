@@ -133,7 +133,7 @@ def export_tables(data: str, fmt: str, out: str | os.PathLike, names: list[str] 
                     count += 1
             else:
                 for row in tables.iter_rows(data, table):
-                    fh.write(json.dumps(plain(row), ensure_ascii=False) + "\n")
+                    fh.write(json.dumps(plain(row), ensure_ascii=False, default=str) + "\n")
                     count += 1
 
         tables.write_atomic(path, write, encoding="utf-8-sig" if (bom and fmt == "csv") else "utf-8")

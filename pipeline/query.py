@@ -124,7 +124,7 @@ def write_json(columns: list[str], rows: Iterator[tuple], fh) -> None:
     first = True
     for r in rows:
         fh.write("\n" if first else ",\n")
-        fh.write(json.dumps({c: plain(v) for c, v in zip(columns, r)}, ensure_ascii=False))
+        fh.write(json.dumps({c: plain(v) for c, v in zip(columns, r)}, ensure_ascii=False, default=str))
         first = False
     fh.write("\n]\n" if not first else "]\n")
 

@@ -54,20 +54,34 @@ class Span:
 
 # --- finding the document ------------------------------------------------------------------------
 
-_DOC_COLUMNS = ["doc_id", "source_path", "other_paths", "doc_type", "doc_number", "issuer", "issue_date",
+_DOC_COLUMNS = ["doc_id", "source_path", "source_sha256", "other_paths", "doc_type", "doc_number", "issuer", "issue_date",
                 "place", "title", "signer_name", "signer_title", "pages", "ocr_pages", "n_chars",
                 "source_format", "pipeline_version", "schema_version"]
 
 
 def find_document(data: str, given: str) -> dict:
     """The documents row (without text) that INPUT names: a source path as given to `run`, the
-    same file by another path, a file name or stem, or a doc_id (or a unique prefix of one)."""
+    same file by another path or with the same bytes, a file name or stem, or a doc_id (or a
+    unique prefix of one)."""
     rows = tables.read_rows(data, "documents", _DOC_COLUMNS)
     if not rows:
         raise DataError(f"{data} holds no documents")
 
     def paths(r):
         return [r.get("source_path") or ""] + list(r.get("other_paths") or [])
+
+    sha: list[str | None] = []
+
+    def sha_of_given() -> str | None:
+        """The input file's content hash: the same bytes under another name or folder."""
+        if not sha:
+            from .process import sha256_file
+
+            try:
+                sha.append(sha256_file(given) if os.path.isfile(given) else None)
+            except OSError:
+                sha.append(None)
+        return sha[0]
 
     def real(p):
         try:
@@ -80,6 +94,7 @@ def find_document(data: str, given: str) -> dict:
         ("path", lambda r: given in paths(r)),
         ("path", lambda r: os.path.normpath(given) in [os.path.normpath(p) for p in paths(r) if p]),
         ("path", lambda r: real(given) in [real(p) for p in paths(r) if p]),
+        ("content", lambda r: r.get("source_sha256") == sha_of_given()),
         ("file name", lambda r: os.path.basename(given) in [os.path.basename(p) for p in paths(r)]),
         ("file stem", lambda r: given in [os.path.splitext(os.path.basename(p))[0] for p in paths(r)]),
         ("doc_id prefix", lambda r: len(given) >= 4 and r["doc_id"].startswith(given.lower())),
@@ -437,7 +452,8 @@ def build_page(data: str, given: str) -> tuple[dict, str]:
 def command(input_: str, data: str, out: str) -> None:
     """Write one document as a self-contained HTML page with its extraction highlighted.
 
-    INPUT is a source path as given to `vanban run`, a file name, or a doc_id. Citations,
+    INPUT is a source path as given to `vanban run` (or a copy of that file), a file name, or
+    a doc_id. Citations,
     agencies, deadlines and targets are coloured marks with a label (see the legend); each
     task is a band; a side table lists the assignments (click an id to jump to its text).
     """

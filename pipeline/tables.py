@@ -179,7 +179,7 @@ def cell(v) -> str:
     if v is None:
         return ""
     if isinstance(v, (list, dict)):
-        return json.dumps(v, ensure_ascii=False)
+        return json.dumps(v, ensure_ascii=False, default=str)
     if isinstance(v, bool):
         return "true" if v else "false"
     return str(v)

@@ -236,3 +236,10 @@ def test_page_renders_in_headless_chromium(tables_dir, tmp_path):
     for c in page["citations"]:
         assert shown.get(c["citation_id"].rsplit(":", 1)[1]) == c["text"]
     assert text_container(root).text_content() == page["document"]["text"]
+
+
+def test_input_by_content_of_a_copied_file(tables_dir, tmp_path):
+    d = frame(tables_dir, "documents").iloc[0]
+    copy = tmp_path / "renamed.txt"
+    shutil.copy(d["source_path"], copy)
+    assert find_document(str(tables_dir), str(copy))["doc_id"] == d["doc_id"]
