@@ -8,6 +8,7 @@ word is constant and the whole scan stays linear in the text.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 import regex
@@ -19,6 +20,18 @@ from .citation_rules import CitationRules, Template, citation_rules
 _WORD_RE = regex.compile(r"[\p{L}\p{N}]+(?:[&'’][\p{L}\p{N}]+|[./]\p{L}+)*")
 _SPACE_RE = regex.compile(r"[ \t]+")
 _WS_RE = regex.compile(r"\s+")
+_DIGIT_RE = regex.compile(r"\d")
+_LOWER_NEXT_RE = regex.compile(r" (?!của\s)\p{Ll}")
+_VE_RE = regex.compile(r"\s(?i:về)\s")
+_CAPS_NEXT_RE = regex.compile(r"[ \t]\p{Lu}{2}")
+_LAW_SEP_RE = regex.compile(r" |, (?=\p{Ll})")
+_SO_RE = regex.compile(r"(?i:số)\s*")
+_SO_BEFORE_RE = regex.compile(r"(?i:số)\s*:?\s*$")
+_LAW_SO_RE = regex.compile(r"\s*,?\s*(?i:số)\s*:?\s*")
+_LAW_LIST_SEP_RE = regex.compile(r",\s+|\s+và\s+")
+_LETTERS_RE = regex.compile(r"\p{L}+")
+# where the name of an amending law that lists no law by name ends
+_AMENDING_END_RE = regex.compile(r"\s+(?:ngày|số|năm)\s+\d|\s*[;.:()\n“”]|,\s")
 _JOINER_RE = regex.compile(r"[ \n]?[-–&][ \n]|[ \n]và[ \n]")
 _SEG_SPLIT_RE = regex.compile(r"([/\-])")
 # the end of an open-ended issuer name ("Ban Chỉ đạo thực hiện sắp xếp, … 2 cấp về việc …")
@@ -209,7 +222,7 @@ def _read_issuer(text: str, pos: int, cr: CitationRules):
     limit = len(text) if para_end < 0 else para_end
     if cr.issuer_open_ended.match(text, start):
         end = _read_name(text, start, cr, limit, joins=False)
-        if regex.match(r" (?!của\s)\p{Ll}", text[end:end + 3]):
+        if _LOWER_NEXT_RE.match(text, end):
             end = _open_ended_end(text, end, cr)
     else:
         end = _read_name(text, start, cr, limit)
@@ -229,10 +242,10 @@ def _open_ended_end(text: str, pos: int, cr: CitationRules) -> int:
     # tổng kết …"); after a task ("Ban Chỉ đạo phát triển … và đề án 06 về Kế hoạch …") it starts
     # the description of the cited document
     first_ve = text[pos:pos + 4].strip().lower() == "về"
-    v = regex.search(r"\s(?i:về)\s", text[pos + 3 if first_ve else pos:end])
+    v = _VE_RE.search(text, pos + 3 if first_ve else pos, end)
     if v:
-        end = (pos + 3 if first_ve else pos) + v.start()
-    nm = regex.compile(r"(?i:số)\s*").search(text, pos, end)
+        end = v.start()
+    nm = _SO_RE.search(text, pos, end)
     if nm:
         num = cr.number.match(text, nm.end())
         if num and num.end() <= end + 1:
@@ -270,7 +283,7 @@ def _title_words(chunk: str) -> str:
     def one(w: str) -> str:
         lw = w.lower()
         return lw if lw in _LEVEL_WORDS or lw in {"và", "của"} else w[:1] + w[1:].lower()
-    return regex.sub(r"\p{L}+", lambda m: one(m.group(0)), chunk)
+    return _LETTERS_RE.sub(lambda m: one(m.group(0)), chunk)
 
 
 def restore_title_case(title: str, text: str) -> str:
@@ -359,13 +372,13 @@ def _law_name_at(text: str, pos: int, cited_type: str, cr: CitationRules):
     first = wm.group(0)
     if is_upper_text(first) and len(first) > 1:
         # an acronym ("Luật PPP", "Luật NSNN") stands alone; a heading in capitals is no name
-        if not (first.isascii() and len(first) <= 6) or regex.match(r"\s+\p{Lu}{2}", text[wm.end():wm.end() + 3]):
+        if not (first.isascii() and len(first) <= 6) or _CAPS_NEXT_RE.match(text, wm.end()):
             return None
         return wm.end(), first, first
     end = i = wm.end()
     words = 1
     while words < cr.law_unknown_max:
-        sep = regex.match(r" |, (?=\p{Ll})", text[i:i + 2])
+        sep = _LAW_SEP_RE.match(text, i)
         if not sep or (sep.group(0) == ", " and words > 2):
             break  # "Phòng, chống …", "Cán bộ, công chức": a comma only early in a name
         m2 = _WORD_RE.match(text, i + len(sep.group(0)))
@@ -393,9 +406,10 @@ def read_law(text: str, type_end: int, cited_type: str, cr: CitationRules):
         return end, None, None
     if text.startswith(" ", type_end):
         pos = type_end + 1
-    elif text.startswith("\n", type_end) and cited_type in cr.law_names \
-            and cr.law_names[cited_type].match(text, type_end + 1):
-        pos = type_end + 1  # "Luật\nViên chức" in PDF table text: only a known name crosses the line
+    elif text.startswith("\n", type_end) and (
+            cited_type in cr.law_names and cr.law_names[cited_type].match(text, type_end + 1)
+            or cr.law_amending.match(text, type_end + 1)):
+        pos = type_end + 1  # "Luật\nViên chức" in PDF text: only a known name crosses the line
     else:
         return None
     am = cr.law_amending.match(text, pos)
@@ -412,12 +426,16 @@ def read_law(text: str, type_end: int, cited_type: str, cr: CitationRules):
             if not r:
                 break
             last = r[0]
-            sm = regex.compile(r",\s+|\s+và\s+").match(text, last)
+            sm = _LAW_LIST_SEP_RE.match(text, last)
             if not sm:
                 break
             i = sm.end()
         if last is None:
-            return None
+            # "Luật sửa đổi, bổ sung một số điều của 37 luật có liên quan đến quy hoạch ngày …"
+            em = _AMENDING_END_RE.search(text, am.end(), min(len(text), am.end() + 160))
+            if not em or em.start() <= am.end():
+                return None
+            last = em.start()
         title = " ".join(text[pos:last].split())
         key = modern_tones(title)
         key = key[:1].upper() + key[1:]
@@ -443,6 +461,11 @@ def _own_numbers(text: str, own: str | None, cr: CitationRules) -> set[str]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)
+def _type_of(word: str) -> str | None:
+    return citation_rules().type_of.get(fold(word))
+
+
 def find_raw(text: str, own_number: str | None = None, own_span: tuple[int, int] | None = None,
              header_end: int = 0) -> list[Found]:
     """All citations in `text`, in text order (nested ones after their container)."""
@@ -453,18 +476,23 @@ def find_raw(text: str, own_number: str | None = None, own_span: tuple[int, int]
     # ("Luật Ban hành văn bản quy phạm pháp luật số 64/2025/QH15" holds no second "luật số …");
     # mentions nested in an amending law's name or in a quoted title are read on their own
     shadow_end = 0
-    for am in cr.anchor.finditer(text, timeout=rules.REGEX_TIMEOUT):
+    low = text.lower()
+    if len(low) != len(text):  # a letter whose lower case is longer ("İ"): scan the text itself
+        low, scanner = text, cr.anchor
+    else:
+        scanner = cr.anchor_lower
+    for am in scanner.finditer(low, timeout=rules.REGEX_TIMEOUT):
         tstart, tend = am.span()
         if tstart < shadow_end:
             continue
-        word = am.group(0)
-        cited_type = cr.type_of.get(fold(word))
+        word = text[tstart:tend]
+        cited_type = _type_of(word)
         if cited_type is None:
             continue
         capitalised = word[:1].isupper()
-        if cr.before_type.search(text[max(0, tstart - 15):tstart]):
-            continue
         found = _at_anchor(text, tstart, tend, cited_type, capitalised, cr)
+        if found and cr.before_type.search(text[max(0, tstart - 24):tstart]):
+            continue  # "Mẫu Báo cáo số 01", "Trường Đại học Luật Hà Nội"
         for f in found:
             if not f.extras.get("amending"):
                 shadow_end = max(shadow_end, f.extras.get("shadow_end", f.start))
@@ -499,8 +527,14 @@ def _trim_shared_tails(found: list[Found]) -> None:
 
 def _at_anchor(text: str, tstart: int, tend: int, cited_type: str, capitalised: bool,
                cr: CitationRules) -> list[Found]:
+    # every template of a lower-case type word needs a number close by
+    has_digit = _DIGIT_RE.search(text, tend, tend + 28) is not None
+    if not capitalised and not has_digit:
+        return []
     for t in cr.templates:
         if t.capitalised and not capitalised:
+            continue
+        if t.head is not None and t.name != "quoted" and not has_digit:
             continue
         if t.law:
             if cited_type not in cr.law_types or not capitalised or is_upper_text(text[tstart:tend]):
@@ -565,7 +599,7 @@ def _numbered(text: str, tstart: int, head_end: int, cited_type: str, number: st
                 break
             # the row starts at "số" when written, else at the number
             start = lm.start(1)
-            so = regex.compile(r"(?i:số)\s*:?\s*$").search(text, lm.start(), lm.start(1))
+            so = _SO_BEFORE_RE.search(text, lm.start(), lm.start(1))
             if so:
                 start = so.start()
             tl = read_tail(text, lm.end(1), cr)
@@ -597,7 +631,7 @@ def _try_law(text: str, tstart: int, tend: int, cited_type: str, cr: CitationRul
     if m:
         pos = m.end()
     number = None
-    nm = regex.compile(r"\s*,?\s*(?i:số)\s*:?\s*").match(text, pos)
+    nm = _LAW_SO_RE.match(text, pos)
     if nm:
         num_m = cr.number.match(text, nm.end())
         if num_m and _has_code(normalize_number(num_m.group(0), cr)):

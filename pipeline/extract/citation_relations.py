@@ -9,7 +9,6 @@ cue of the first.
 """
 from __future__ import annotations
 
-import bisect
 
 import regex
 from collections.abc import Sequence
@@ -24,34 +23,56 @@ BASIS, IMPLEMENTS, AMENDS, REPLACES, REPEALS, MENTIONS = (
 
 
 class Paragraphs:
-    """Paragraph (line) boundaries, with a wrapped line joined to the paragraph it continues."""
+    """Paragraph (line) boundaries, with a wrapped line joined to the paragraph it continues
+    (worked out lazily: only the lines that hold a citation are looked at)."""
 
     def __init__(self, text: str):
-        starts = [0]
-        i = text.find("\n")
-        while i >= 0:
-            starts.append(i + 1)
-            i = text.find("\n", i + 1)
         self.text = text
-        self.line_starts = starts
-        # paragraph start for each line: a line that starts in lower case (or a digit) after a
-        # line without final punctuation continues it (PDF text not fully re-joined)
-        para = []
-        for k, s in enumerate(starts):
-            if k and _continues(text, starts[k - 1], s):
-                para.append(para[-1])
-            else:
-                para.append(s)
-        self.para_of_line = para
-
-    def line_index(self, offset: int) -> int:
-        return bisect.bisect_right(self.line_starts, offset) - 1
-
-    def para_start(self, offset: int) -> int:
-        return self.para_of_line[self.line_index(offset)]
+        self._para: dict[int, int] = {}
 
     def line_start(self, offset: int) -> int:
-        return self.line_starts[self.line_index(offset)]
+        return self.text.rfind("\n", 0, offset) + 1
+
+    def prev_line_start(self, line_start: int) -> int:
+        return self.text.rfind("\n", 0, max(0, line_start - 1)) + 1
+
+    def para_start(self, offset: int) -> int:
+        ls = self.line_start(offset)
+        if ls in self._para:
+            return self._para[ls]
+        j, steps = ls, 0
+        # a line that starts in lower case (or a digit) after a line without final punctuation
+        # continues it (PDF text not fully re-joined); look back a few lines at most
+        while j > 0 and steps < 12:
+            pj = self.prev_line_start(j)
+            if not _continues(self.text, pj, j):
+                break
+            j, steps = pj, steps + 1
+        self._para[ls] = j
+        return j
+
+    def in_title(self, offset: int) -> bool:
+        """Whether `offset` lies in one of the (at most three) lines under a standalone type line
+        ("CHƯƠNG TRÌNH", "QUYẾT ĐỊNH") or an annex heading ("Phụ lục I"): a title."""
+        cr = citation_rules()
+        rr = relation_rules()
+        ls = self.line_start(offset)
+        seen = 0
+        j = ls
+        while j > 0 and seen <= 3:
+            line_end = self.text.find("\n", j)
+            line = self.text[j:line_end if line_end >= 0 else len(self.text)]
+            if line.strip():
+                if j != ls and (len(line) <= 44 and line.isupper() or line.startswith(("Phụ lục", "PHỤ LỤC"))) \
+                        and (cr.type_line.match(self.text, j, j + len(line))
+                             or cr.annex_heading.match(self.text, j, j + len(line))):
+                    return seen >= 1 or j != ls
+                if rr.basis_paragraph.match(line) or rr.implements_paragraph.match(line) \
+                        or line.lstrip().startswith(("Kính gửi", "Điều ", "I.", "I-", "1.")):
+                    return False
+                seen += 1
+            j = self.prev_line_start(j)
+        return False
 
 
 def _continues(text: str, prev_start: int, start: int) -> bool:
@@ -67,53 +88,33 @@ def _looks_like_marker(text: str, start: int) -> bool:
     return any(c in head[:4] for c in ".)") and head[:1].isdigit()
 
 
-def title_ranges(text: str, title_span: tuple[int, int] | None) -> list[tuple[int, int]]:
-    """Where the document's title (and the titles of its annexes) lie: the header's title span,
-    and up to three lines after every standalone type line ("CHƯƠNG TRÌNH", "QUYẾT ĐỊNH")."""
-    cr = citation_rules()
-    rr = relation_rules()
-    out = [title_span] if title_span else []
-    heads = sorted([*cr.type_line.finditer(text), *cr.annex_heading.finditer(text)], key=lambda m: m.start())
-    for m in heads:
-        pos = m.end() + 1
-        lines = 0
-        end = pos
-        while pos < len(text) and lines < 3:
-            nl = text.find("\n", pos)
-            nl = len(text) if nl < 0 else nl
-            line = text[pos:nl]
-            if line.strip():
-                if rr.basis_paragraph.match(line) or rr.implements_paragraph.match(line) \
-                        or line.lstrip().startswith(("Kính gửi", "Điều ", "I.", "I-", "1.")):
-                    break
-                lines += 1
-                end = nl
-            pos = nl + 1
-        if end > m.end():
-            out.append((m.end(), end))
-    return out
-
-
 def assign_relations(text: str, found: Sequence[Found],
                      title_span: tuple[int, int] | None = None) -> list[str]:
     """The relation of every citation in `found` (sorted by start) to the citing document."""
     rr = relation_rules()
     paras = Paragraphs(text)
-    titles = title_ranges(text, title_span)
+    titles = [title_span] if title_span else []
     rels: list[str] = []
     cue_rel: list[str | None] = []       # relation given by a local cue (inherited along lists)
     nested_flags: list[bool] = []
+    open_: list[int] = []                # citations whose span is still open at this start
     for k, c in enumerate(found):
         pstart = paras.para_start(c.start)
-        container = next((j for j in range(k - 1, -1, -1)
-                          if found[j].start <= c.start and c.end <= found[j].end
+        while open_ and found[open_[-1]].end <= c.start:
+            open_.pop()
+        container = next((j for j in reversed(open_) if c.end <= found[j].end
                           and (found[j].start, found[j].end) != (c.start, c.end)), None)
-        prev = next((j for j in range(k - 1, -1, -1) if found[j].end <= c.start), None)
-        if prev is not None and found[prev].start < pstart:
-            prev = None
-        # the last top-level (not nested) citation of the paragraph before this one
-        top = next((j for j in range(k - 1, -1, -1) if found[j].end <= c.start and found[j].start >= pstart
-                    and not nested_flags[j]), None)
+        open_.append(k)
+        prev = top = None
+        for j in range(k - 1, max(-1, k - 40), -1):
+            if found[j].start < pstart:
+                break
+            if found[j].end <= c.start:
+                if prev is None:
+                    prev = j
+                if not nested_flags[j]:
+                    top = j  # the last top-level (not nested) citation of the paragraph before it
+                    break
         clause_from = found[prev].end if prev is not None else pstart
         before = text[clause_from:c.start]
         nested = container is not None or (
@@ -137,7 +138,7 @@ def assign_relations(text: str, found: Sequence[Found],
             rel = cue
         if rel is None and rr.basis_paragraph.match(text, pstart):
             rel = BASIS
-        if rel is None and not nested and _in_ranges(c.start, titles) \
+        if rel is None and not nested and (_in_ranges(c.start, titles) or paras.in_title(c.start)) \
                 and rr.title_implements_before.search(text, paras.line_start(c.start), c.start):
             rel = cue = IMPLEMENTS  # the title names what the document carries out
         if rel is None and not nested and prev is None:

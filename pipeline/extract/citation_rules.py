@@ -45,17 +45,47 @@ _TONE_RE = regex.compile("|".join(list(_TONE_PAIRS) + list(_TONE_PAIRS.values())
 _TONE_ANY = {**{k: (k, v) for k, v in _TONE_PAIRS.items()}, **{v: (k, v) for k, v in _TONE_PAIRS.items()}}
 
 
-def tone_tolerant(phrase: str) -> str:
-    """Regex for `phrase` (case-insensitive use) that accepts either tone placement and any spacing."""
-    out, pos = [], 0
-    for m in _TONE_RE.finditer(phrase):
-        out.append(regex.escape(phrase[pos:m.start()]))
-        a, b = _TONE_ANY[m.group(0).lower()]
-        out.append(f"(?:{a}|{b})")
-        pos = m.end()
-    out.append(regex.escape(phrase[pos:]))
-    # "Phòng, chống" / "Phòng chống": a comma between words is optional, spacing is free
-    return regex.sub(r"(?:,)?(?:\\ )+", lambda m: r",?\s+" if "," in m.group(0) else r"\s+", "".join(out))
+def _units(phrase: str) -> list[str]:
+    """A phrase as regex units (lower case): a tone-placement pair, optional comma + spaces, a char."""
+    p = phrase.lower()
+    out: list[str] = []
+    i = 0
+    while i < len(p):
+        two = p[i:i + 2]
+        if two in _TONE_ANY:
+            a, b = _TONE_ANY[two]
+            out.append(f"(?:{a}|{b})")
+            i += 2
+        elif p[i] == "," and p[i + 1:i + 2] == " ":
+            out.append(r",?\s+")
+            i += 2
+        elif p[i] == " ":
+            out.append(r"\s+")
+            i += 1
+        else:
+            out.append(regex.escape(p[i]))
+            i += 1
+    return out
+
+
+def phrase_union(phrases) -> str:
+    """One regex (for case-insensitive use) matching any of `phrases`, longest first, built as a
+    trie so that a scan over a whole document tries each position once, not once per phrase."""
+    trie: dict = {}
+    for ph in phrases:
+        node = trie
+        for u in _units(ph):
+            node = node.setdefault(u, {})
+        node[None] = {}
+
+    def emit(node: dict) -> str:
+        alts = [u + emit(child) for u, child in node.items() if u is not None]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if None in node else body
+
+    return "(?:" + emit(trie) + ")"
 
 
 @dataclass(frozen=True)
@@ -74,6 +104,7 @@ class Template:
 @dataclass(frozen=True)
 class CitationRules:
     anchor: regex.Pattern               # every type word, case-insensitive
+    anchor_lower: regex.Pattern         # the same, case-sensitive, for lower-cased text
     type_of: dict[str, str]             # fold(type word) -> cited_type
     templates: tuple[Template, ...]
     number: regex.Pattern
@@ -170,7 +201,9 @@ def citation_rules() -> CitationRules:
     type_of = _type_words()
     type_words = sorted({w for w in type_of}, key=len, reverse=True)
     anchor = regex.compile(
-        r"(?<![\p{L}\p{N}])(?i:" + "|".join(tone_tolerant(w) for w in type_words) + r")(?![\p{L}\p{N}])", _FLAGS)
+        r"(?<![\p{L}\p{N}])(?i:" + phrase_union(type_words) + r")(?![\p{L}\p{N}])", _FLAGS)
+    # the same words for a scan over the lower-cased text (much faster than a case-insensitive scan)
+    anchor_lower = regex.compile(r"\b" + phrase_union(type_words) + r"\b", _FLAGS)
 
     templates = []
     for t in cfg["templates"]:
@@ -191,8 +224,7 @@ def citation_rules() -> CitationRules:
     for typ, names in laws["names"].items():
         law_canonical[typ] = {fold(n): n for n in names}
         law_names[typ] = regex.compile(
-            r"(?i:" + "|".join(tone_tolerant(n) for n in sorted(set(names), key=len, reverse=True))
-            + r")(?![\p{L}])", _FLAGS)  # a footnote number may stick to the name: "Luật Nhà ở11"
+            r"(?i:" + phrase_union(names) + r")(?![\p{L}])", _FLAGS)  # a footnote number may stick to the name: "Luật Nhà ở11"
 
     iss = cfg["issuer"]
     canonical = iss.get("canonical_names", [])
@@ -204,6 +236,7 @@ def citation_rules() -> CitationRules:
                                  for a in t.get("header_aliases", [])}, key=len, reverse=True)
     return CitationRules(
         anchor=anchor,
+        anchor_lower=anchor_lower,
         type_of=type_of,
         templates=tuple(templates),
         number=regex.compile(number, _FLAGS),
@@ -229,9 +262,7 @@ def citation_rules() -> CitationRules:
         constitution_tail=regex.compile(laws["constitution_tail"], _FLAGS),
         issuer_connector=regex.compile(iss["connector"], _FLAGS),
         issuer_without_connector=regex.compile(iss["without_connector"], _FLAGS),
-        issuer_head=regex.compile(r"(?i:" + "|".join(tone_tolerant(h) for h in
-                                                   sorted(set(iss["heads"]), key=len, reverse=True))
-                                  + r")(?![\p{L}\p{N}])", _FLAGS),
+        issuer_head=regex.compile(r"(?i:" + phrase_union(iss["heads"]) + r")(?![\p{L}\p{N}])", _FLAGS),
         issuer_open_ended=regex.compile(r"(?i:" + _alt(iss.get("open_ended_heads", [])) + r")(?![\p{L}\p{N}])", _FLAGS),
         issuer_bare=regex.compile(r"(?i:" + _alt(iss.get("bare_heads", [])) + r")", _FLAGS),
         issuer_incomplete=regex.compile(r"(?i:" + _alt(iss.get("incomplete_endings", [])) + r")\s*$", _FLAGS),
@@ -245,18 +276,14 @@ def citation_rules() -> CitationRules:
                                        + r")(?![\p{L}\p{N}])", _FLAGS),
         issuer_unit=regex.compile(r"(?:" + _alt(iss.get("units", []), escape=False) + r")(?![\p{L}\p{N}])", _FLAGS),
         issuer_stop_phrase=regex.compile(
-            r"(?i:" + "|".join(tone_tolerant(p) for p in sorted(set(iss["stop_phrases"]),
-                                                               key=len, reverse=True))
-            + r")(?![\p{L}\p{N}])", _FLAGS),
+            r"(?i:" + phrase_union(iss["stop_phrases"]) + r")(?![\p{L}\p{N}])", _FLAGS),
         issuer_stop_words=frozenset(fold(w) for w in iss["stop_words"]),
         issuer_number_after=frozenset(iss.get("number_after", [])),
         issuer_max_words=int(iss.get("max_words", 16)),
         issuer_max_lower_run=int(iss.get("max_lower_run", 3)),
         abbreviations=abbreviations,
         abbreviation_re=regex.compile(r"(?<![\p{L}\p{N}/\-])(?:" + _alt(abbreviations) + r")(?![\p{L}\p{N}/\-])", _FLAGS),
-        canonical_names=regex.compile(r"(?<![\p{L}])(?i:" + "|".join(tone_tolerant(n) for n in
-                                                                    sorted(set(canonical), key=len, reverse=True))
-                                      + r")(?![\p{L}])", _FLAGS),
+        canonical_names=regex.compile(r"(?<![\p{L}])(?i:" + phrase_union(canonical) + r")(?![\p{L}])", _FLAGS),
         canonical_of={fold(n): n for n in canonical},
         own_number_line=regex.compile(_expand(rel_cfg["own_number_line"], tokens), _FLAGS),
         own_number_window=int(rel_cfg.get("own_number_window", 4000)),
