@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import regex
 
 from .. import rules
+from ..textutil import fold
 from .target_numbers import WORD_NUMBERS
 
 _FLAGS = regex.IGNORECASE | regex.V0
@@ -165,8 +166,9 @@ def target_rules() -> TargetRules:
     for entry in ind["indicators"]:
         keys.append((
             entry["key"],
-            [regex.compile(p, _FLAGS) for p in entry.get("match", [])],
-            [regex.compile(p, _FLAGS) for p in entry.get("not", [])],
+            # patterns meet folded text, so they are folded the same way ("toàn" → "tòan")
+            [regex.compile(fold(p), _FLAGS) for p in entry.get("match", [])],
+            [regex.compile(fold(p), _FLAGS) for p in entry.get("not", [])],
             frozenset(entry.get("units", [])),
         ))
     return TargetRules(

@@ -499,7 +499,7 @@ def _judge(ctx: _DocContext, tr: TargetRules, v: _Value, left: str, right: str, 
     bound_words = [w for w in tr.cmp_word_re.findall(stack_low)
                    if tr.cmp_of_word.get(" ".join(w.split())) in ("<=", ">=", ">", "<") and w.strip() != "từ"]
     explicit_bound = bool(bound_words)
-    if kind in ("money", "percent") and tr.price_left_re.search(tail, timeout=_T):
+    if kind in ("money", "percent") and tr.price_left_re.search(left[-200:], timeout=_T):
         return "no: price, fee, tax or salary"
     if kind in ("money", "percent") and not (reach or explicit_bound) and tr.not_left_money_re.search(tail, timeout=_T):
         return "no: support or allocation"
