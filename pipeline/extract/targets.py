@@ -719,6 +719,7 @@ def judge_values(doc: Doc):
     prev_end = -1
     last: tuple[int, str, str, str] | None = None   # the previous target: end, comparator, kind, unit
     last_indicator = ""
+    price_clause = -1     # the clause of the last value rejected as a price, fee or rate
     for i, v in enumerate(values):
         c_start, c_break = _clause_start(ctx, tr, v.start)
         left_lo = max(c_start, prev_end if prev_end <= v.start else c_start)
@@ -742,8 +743,13 @@ def judge_values(doc: Doc):
             cmp_ = last[1]  # "ít nhất một trường mầm non, một trường tiểu học …"
         c_end = _clause_end(ctx, tr, v.end + after)
         clause = text[c_start:c_end]
-        why = _judge(ctx, tr, v, left, right, cmp_, stack, sentence, headings, carried, clause)
+        if c_start == price_clause and v.kind in ("money", "percent"):
+            why = "no: price, fee, tax or salary (same clause)"  # "giảm từ 9,0%/năm … xuống 7,8%/năm"
+        else:
+            why = _judge(ctx, tr, v, left, right, cmp_, stack, sentence, headings, carried, clause)
         if not why.startswith("yes"):
+            if why.startswith("no: price"):
+                price_clause = c_start
             yield text[v.start:v.end], why, None
             continue
         # the indicator: left phrase in this clause (after the previous value), or the
