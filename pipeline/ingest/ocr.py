@@ -161,7 +161,7 @@ def prepare(arr: np.ndarray, px_per_pt: float) -> tuple[np.ndarray, float]:
     arr = deskew(arr)
     dpi = px_per_pt * 72.0
     if dpi < 0.8 * TARGET_DPI or dpi > 1.6 * TARGET_DPI:
-        factor = TARGET_DPI / dpi
+        factor = max(0.25, round(4 * TARGET_DPI / dpi) / 4)  # quarter steps: 200 dpi scans x1.5
         arr = resize(arr, factor)
         px_per_pt *= factor
     return arr, px_per_pt

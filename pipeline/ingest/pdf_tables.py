@@ -264,3 +264,37 @@ def find_grids(page, page_no: int, words: list[tuple] | None = None) -> list[Gri
             continue
         grids.append(Grid(rows=rows, bbox=tuple(tab.bbox), page=page_no))
     return grids
+
+
+# --- any table (DOCX, HTML): task list or layout ----------------------------------------------
+
+def is_task_table(names: list[str]) -> bool:
+    """A table with a header naming its columns ("STT", "Nội dung", "Cơ quan chủ trì", …)."""
+    named = [n for n in names if n]
+    if len(named) < 2:
+        return False
+    return any(_STT_HEADER_RE.match(n) or _CONTENT_HEADER_RE.search(n) for n in named) or len(named) >= 3
+
+
+def render_table(rows: list[list[str | None]]) -> list[str]:
+    """Lines for a table read from a DOCX or HTML file. A task list (named columns) is written in
+    field style; any other table (a header laid out in a borderless table, a signature block) is
+    written cell by cell, row by row, each paragraph of a cell on its own line."""
+    rows = [r for r in rows if any(c and c.strip() for c in r)]
+    if not rows:
+        return []
+    ncols = max(len(r) for r in rows)
+    if ncols >= 2 and len(rows) >= 2:
+        names, body = split_header(rows)
+        if names and is_task_table(names):
+            return render_rows(names, body)
+    out: list[str] = []
+    for row in rows:
+        for cell in row:
+            if not cell:
+                continue
+            for part in cell.split("\n"):
+                part = " ".join(part.split())
+                if part:
+                    out.append(part)
+    return out
