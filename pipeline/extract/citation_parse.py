@@ -15,7 +15,7 @@ import regex
 
 from .. import rules
 from ..textutil import fold, is_upper_text, safe_date
-from .citation_rules import CitationRules, Template, citation_rules
+from .citation_rules import CitationRules, Template, citation_rules, law_name_key
 
 _WORD_RE = regex.compile(r"[\p{L}\p{N}]+(?:[&'’][\p{L}\p{N}]+|[./]\p{L}+)*")
 _SPACE_RE = regex.compile(r"[ \t]+")
@@ -168,7 +168,8 @@ def _read_name(text: str, pos: int, cr: CitationRules, limit: int, joins: bool =
                 continue
             break
         if _is_cap(w):
-            prev_cap, lower_run = True, 0
+            # an acronym ("TNHH", "UBND") has no second syllable; a title-case word may ("Chính phủ")
+            prev_cap, lower_run = not (len(w) > 1 and w.isupper()), 0
             end = wm.end()
         elif prev_cap and fold(w) not in cr.issuer_not_second:
             prev_cap = False  # the second syllable of a capitalised word: "Chấp hành", "Chính phủ"
@@ -255,15 +256,26 @@ def _open_ended_end(text: str, pos: int, cr: CitationRules) -> int:
     return end
 
 
-def canonical_issuer(raw: str, cr: CitationRules | None = None) -> str:
-    """'UBND thành phố' → 'Ủy ban nhân dân thành phố'; capitals → the usual spelling."""
+def canonical_issuer(raw: str, cr: CitationRules | None = None, text: str = "") -> str:
+    """'UBND thành phố' → 'Ủy ban nhân dân thành phố'; capitals → the spelling the document uses
+    elsewhere, else the usual one."""
     cr = cr or citation_rules()
     s = _SPACE_RE.sub(" ", raw.replace("\n", " ")).strip(" ,;")
     s = cr.abbreviation_re.sub(lambda m: cr.abbreviations[m.group(0)], s)
     s = modern_tones(s)
     if is_upper_text(s):
-        s = _restore_case(s, cr)
+        s = _spelled_elsewhere(s, text) or _restore_case(s, cr)
     return s
+
+
+def _spelled_elsewhere(upper: str, text: str) -> str | None:
+    if not text:
+        return None
+    pattern = r"(?<![\p{L}])" + r"\s+".join(regex.escape(w) for w in upper.split()) + r"(?![\p{L}])"
+    for m in regex.finditer(pattern, text, regex.IGNORECASE):
+        if not is_upper_text(m.group(0)):
+            return " ".join(m.group(0).split())
+    return None
 
 
 _LEVEL_WORDS = {"tỉnh", "thành", "phố", "quận", "huyện", "xã", "phường", "thị", "trấn", "đặc", "khu"}
@@ -337,7 +349,7 @@ def read_tail(text: str, pos: int, cr: CitationRules, allow_title: bool = True) 
             r = _read_issuer(text, tail.end, cr)
             if r:
                 tail.end, raw, _ = r
-                tail.issuer = canonical_issuer(raw, cr)
+                tail.issuer = canonical_issuer(raw, cr, text)
                 progress = True
                 continue
         if tail.term is None:
@@ -363,7 +375,7 @@ def _law_name_at(text: str, pos: int, cited_type: str, cr: CitationRules):
     if gaz is not None:
         m = gaz.match(text, pos)
         if m:
-            canon = cr.law_canonical[cited_type].get(fold(m.group(0)), m.group(0))
+            canon = cr.law_canonical[cited_type].get(law_name_key(m.group(0)), m.group(0))
             return m.end(), m.group(0), canon
     # not in the gazetteer: capitalised words up to a stop word or punctuation
     wm = _WORD_RE.match(text, pos)
@@ -582,6 +594,17 @@ def _is_year(number: str) -> bool:
     return number.isdigit() and len(number) == 4 and number[:2] in ("19", "20")
 
 
+def _code_fits_type(number: str, cited_type: str, cr: CitationRules) -> bool:
+    """A number in a list shared by one type word must not carry another type's code."""
+    if cited_type in cr.list_generic_types:
+        return True
+    segs = {fold(x) for x in _SEG_SPLIT_RE.split(number) if x and x not in "/-"}
+    own = cr.codes_of.get(cited_type, frozenset())
+    if segs & own:
+        return True
+    return not any(segs & codes for t, codes in cr.codes_of.items() if t != cited_type)
+
+
 def _numbered(text: str, tstart: int, head_end: int, cited_type: str, number: str, t: Template,
               cr: CitationRules) -> list[Found]:
     tail = read_tail(text, head_end, cr)
@@ -595,8 +618,8 @@ def _numbered(text: str, tstart: int, head_end: int, cited_type: str, number: st
             if not lm:
                 break
             num = normalize_number(lm.group(1), cr)
-            if not _has_code(num):
-                break
+            if not _has_code(num) or not _code_fits_type(num, cited_type, cr):
+                break  # "… Quyết định số 142/2008/QĐ-TTg; số 05/2010/TTLT-…": another type's list
             # the row starts at "số" when written, else at the number
             start = lm.start(1)
             so = _SO_BEFORE_RE.search(text, lm.start(), lm.start(1))

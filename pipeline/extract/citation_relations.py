@@ -162,7 +162,9 @@ def _cue(text: str, c: Found, before: str, rr, pstart: int) -> str | None:
         if m:
             cue_at = tail_start + m.start()
             context = text[max(pstart, cue_at - 60):cue_at]
-            if cue_at <= pstart or rr.act_context_before.search(context):
+            dot = text.rfind(". ", pstart, cue_at)
+            sentence = text[pstart if dot < 0 else dot + 2:cue_at]
+            if cue_at <= pstart or rr.act_context_before.search(context) or rr.act_subject.search(sentence):
                 return rel
     if rr.implements_before.search(tail) and (rr.implements_self_before.search(before)
                                               or rr.implements_self_after.match(text, c.end)):

@@ -45,6 +45,11 @@ _TONE_RE = regex.compile("|".join(list(_TONE_PAIRS) + list(_TONE_PAIRS.values())
 _TONE_ANY = {**{k: (k, v) for k, v in _TONE_PAIRS.items()}, **{v: (k, v) for k, v in _TONE_PAIRS.items()}}
 
 
+def law_name_key(name: str) -> str:
+    """'Phòng, chống thiên tai' and 'phòng chống  thiên tai' give one key."""
+    return " ".join(fold(name).replace(",", " ").split())
+
+
 def _units(phrase: str) -> list[str]:
     """A phrase as regex units (lower case): a tone-placement pair, optional comma + spaces, a char."""
     p = phrase.lower()
@@ -153,6 +158,8 @@ class CitationRules:
     own_number_window: int
     before_type: regex.Pattern
     code_fixes: dict[str, str]
+    codes_of: dict[str, frozenset[str]]   # cited_type -> fold(code segments its numbers carry)
+    list_generic_types: frozenset[str]     # types whose lists may hold any code ("các văn bản số …")
     # the standalone type line of a header ("CHƯƠNG TRÌNH", "QUYẾT ĐỊNH") and annex headings
     type_line: regex.Pattern
     annex_heading: regex.Pattern
@@ -171,6 +178,7 @@ class RelationRules:
     amends_before: regex.Pattern
     repeals_before: regex.Pattern
     act_context_before: regex.Pattern
+    act_subject: regex.Pattern
     repeals_after: regex.Pattern
     abbreviation_before: regex.Pattern
     list_separator: regex.Pattern
@@ -222,7 +230,7 @@ def citation_rules() -> CitationRules:
     laws = cfg["laws"]
     law_names, law_canonical = {}, {}
     for typ, names in laws["names"].items():
-        law_canonical[typ] = {fold(n): n for n in names}
+        law_canonical[typ] = {law_name_key(n): n for n in names}
         law_names[typ] = regex.compile(
             r"(?i:" + phrase_union(names) + r")(?![\p{L}])", _FLAGS)  # a footnote number may stick to the name: "Luật Nhà ở11"
 
@@ -289,6 +297,9 @@ def citation_rules() -> CitationRules:
         own_number_window=int(rel_cfg.get("own_number_window", 4000)),
         before_type=regex.compile(rel_cfg["before_type"], _FLAGS),
         code_fixes=dict(cfg.get("code_fixes", {})),
+        codes_of={t["name"]: frozenset(fold(p) for c in t.get("codes", []) for p in regex.split(r"[/\-]", c))
+                  for t in rules.load("doc_types.yaml")["types"]},
+        list_generic_types=frozenset(cfg.get("list_generic_types", [])),
         type_line=regex.compile(r"(?m)^[ \t]*(?:" + _alt(type_names_upper) + r")(?:\s+HÀNH ĐỘNG)?[ \t]*$", _FLAGS),
         annex_heading=regex.compile(cfg["annex_heading"], _FLAGS),
     )

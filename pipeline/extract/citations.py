@@ -21,7 +21,7 @@ from ..models import Citation
 from ..textutil import fold
 from .citation_parse import Found, find_raw, modern_tones, normalize_number
 from .citation_relations import assign_relations
-from .citation_rules import citation_rules
+from .citation_rules import citation_rules, law_name_key
 
 __all__ = ["find_citations", "citations", "citation_key", "citation_keys_for_document",
            "link_citations", "normalize_number"]
@@ -86,7 +86,7 @@ def citation_keys_for_document(doc_type: str | None, doc_number: str | None,
         prefix = fold(doc_type) + " "
         if fold(t).startswith(prefix):
             t = t[len(prefix):]
-        canon = cr.law_canonical[doc_type].get(fold(t))
+        canon = cr.law_canonical[doc_type].get(law_name_key(t))
         if canon:
             keys.append(f"{doc_type} {canon}")
     return keys
