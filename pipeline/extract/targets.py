@@ -772,6 +772,8 @@ def judge_values(doc: Doc):
         span_e = max(span_e, v.end + after)
         if not indicator and last is not None and last[0] >= s_lo:
             indicator = last_indicator  # "… năm 2025 đạt trên 8% và năm 2026 đạt từ 10% trở lên"
+        if not indicator:
+            indicator = _cell_indicator(tr, text, max(ctx.lo, v.start - stack_len))
         verb = _direction_word(tr, left)
         lead = text[s_lo:c_start] if c_start > s_lo else ""
         target = Target(
@@ -786,6 +788,29 @@ def judge_values(doc: Doc):
         prev_end = max(v.end + after, span_e)
         last = (prev_end, cmp_, v.kind, v.unit_norm)
         last_indicator = indicator
+
+
+_UNIT_CELL_RE = regex.compile(r"\h*(?:%|[\w/ ]{1,20})?\h*$")
+
+
+def _cell_indicator(tr: TargetRules, text: str, pos: int) -> str:
+    """The indicator of a value alone in a table cell: the row's text in the cells before it
+    ("Tỉ lệ dịch vụ công trực tuyến toàn trình …\n\n%\n\n100%"), skipping the unit cell."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    if text[line_start:pos].strip():
+        return ""
+    end = line_start - 1
+    for _ in range(4):   # at most a unit cell and blank lines between
+        if end <= 0:
+            return ""
+        start = text.rfind("\n", 0, end) + 1
+        cell = text[start:end].strip()
+        if cell and not (len(cell) <= 20 and _UNIT_CELL_RE.fullmatch(cell)
+                         and first_token(cell, 0) in tr.unit_first_tokens):
+            ind = _strip_indicator(tr, cell)
+            return ind if tr.indicator_head_re.match(ind) else ""
+        end = start - 1
+    return ""
 
 
 def _direction_word(tr: TargetRules, left: str) -> str:
