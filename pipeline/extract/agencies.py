@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +39,6 @@ _TONE_OF = {"à": "\u0300", "á": "\u0301", "ả": "\u0309", "ã": "\u0303", "�
 
 
 def _modern(m: regex.Match) -> str:
-    import unicodedata
     first, second = m.group(1)[0], m.group(1)[1]
     low = second.lower()
     plain = _TONE_MOVE[low]
@@ -934,7 +934,7 @@ class _Parser:
 
 # --- windows ---------------------------------------------------------------------------------
 
-_FIRST_WINDOW = 260   # characters tried first; most lists are shorter (longer ones re-parse)
+_FIRST_WINDOW = 200   # characters tried first; most lists are shorter (longer ones re-parse)
 
 
 def _window_end(text: str, pos: int, limit: int, size: int) -> tuple[int, bool]:
@@ -956,6 +956,43 @@ def _openers() -> frozenset[str]:
     return frozenset(keys)
 
 
+@functools.lru_cache(maxsize=1)
+def _gaz_prefixes() -> frozenset[tuple[str, ...]]:
+    """First two keys of every gazetteer name (one key for one-word names)."""
+    return frozenset(k[:2] for k in _tables().gaz_index)
+
+
+def _may_open(text: str, pos: int, limit: int) -> bool:
+    """Cheap test on the first few words: can an agency list start at pos? Most clause starts
+    ("Trường hợp …", "Tổ chức thực hiện …", "Các khoản chi …") are rejected here."""
+    T = _tables()
+    words = _TOKEN_RE.findall(text, pos, min(limit, pos + 48))[:7]
+    if not words:
+        return False
+    openers = _openers()
+    if _fold(words[0]) not in openers:
+        return False
+    toks = [_Tok(w, 0, 0, _fold(w), w[:1].isupper(), 0, w[:1].isalnum()) for w in words]
+    i = 1 if toks[0].key == "cho" else 0
+    h = T.honorifics.match(toks, i)
+    i += h[0] if h else 0
+    d = T.dets.match(toks, i)
+    i += d[0] if d else 0
+    if i >= len(toks):
+        return False
+    if T.titles.match(toks, i) or T.province_units.match(toks, i):
+        return True
+    if tuple(t.key for t in toks[i:i + 2]) in _gaz_prefixes() or (toks[i].key,) in _gaz_prefixes():
+        return True
+    if toks[i].cap and T.heads.match(toks, i):
+        return True
+    c = T.collectives.match(toks, i)
+    if c and not T.not_agencies.match(toks, i) and (d or not c[1].get("needs_det")):
+        return True
+    # "Nhà đầu tư (Tập đoàn Đèo Cả)": a generic noun naming its body in brackets
+    return bool(c and i + c[0] < len(toks) and toks[i + c[0]].text == "(")
+
+
 def _spans_to_sdoc(sdoc: Any, ms: list[_M]) -> None:
     """Keep the mentions on the window's spaCy Doc (`sdoc.spans["agencies"]`)."""
     if sdoc is None:
@@ -975,8 +1012,7 @@ def parse_agency_list(text: str, pos: int, limit: int) -> tuple[list[AgencyMenti
     _STATS["lists"] += 1
     if pos < 0 or pos >= len(text) or limit <= pos:
         return [], pos
-    m0 = _TOKEN_RE.search(text, pos, min(limit, pos + 64))
-    if not m0 or _fold(m0.group(0)) not in _openers():
+    if not _may_open(text, pos, limit):
         return [], pos
     end, cut = _window_end(text, pos, limit, _FIRST_WINDOW)
     mentions, end_off = _parse_window(text, pos, end)
