@@ -782,7 +782,13 @@ class _Parser:
         t = T.titles.match(toks, j) if j < len(toks) and toks[j].word else None
         lower_title = bool(t) and not (toks[j].cap or toks[j].abbrev)
         g = self.gaz_at(j)
-        if t and not (g and g[0] - j > t[0]):
+        if t and g and g[0] - j >= t[0]:
+            # "Thủ tướng Chính phủ", "Chủ tịch nước" are bodies too: the body unless a name follows
+            p = self.person(j + t[0])
+            if p:
+                return [_M(s, p, "head")], p
+            t = None
+        if t:
             k = j + t[0]
             body = t[1].get("body")
             bk = _keys(body) if body else ()
