@@ -137,8 +137,12 @@ def explain(path: str) -> None:
 
     stem = path[:-4] if path.endswith((".txt", ".pdf")) else path
     doc = annotate(read_text(stem), path)
+    pos = 0
     for value, why, t in judge_values(doc):
-        extra = f" | {t.comparator} {t.direction} {t.year} {t.indicator[:60]!r}" if t else ""
+        at = doc.text.find(value, pos)
+        pos = at + 1 if at >= 0 else pos
+        extra = f" | {t.comparator} {t.direction} {t.year} {t.indicator[:60]!r}" if t else \
+            f" | …{' '.join(doc.text[max(0, at - 90):at].split())!r}"
         print(f"{value!r:28s} {why}{extra}")
 
 
