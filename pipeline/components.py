@@ -47,9 +47,14 @@ def _load_all() -> None:
                 raise
 
 
+_loaded = False
+
+
 def pipeline_components() -> list[Component]:
-    if not _REGISTRY:
+    global _loaded
+    if not _loaded:
         _load_all()
+        _loaded = True
     return [_REGISTRY[n] for n in _ORDER if n in _REGISTRY]
 
 

@@ -28,6 +28,7 @@ class Doc:
     spans: dict[str, list[Any]] = field(default_factory=dict)
     doc_id: str = ""
     _section_starts: list[int] = field(default_factory=list, repr=False)
+    _children: dict[int, list[int]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if not self.doc_id:
@@ -39,6 +40,10 @@ class Doc:
     def set_sections(self, sections: list[Section]) -> None:
         self.sections = sections
         self._section_starts = [s.start for s in sections]
+        self._children = {}
+        for j, s in enumerate(sections):
+            if s.parent is not None:
+                self._children.setdefault(s.parent, []).append(j)
 
     def innermost_section(self, offset: int) -> Section | None:
         """The deepest section whose span holds `offset`."""
@@ -55,7 +60,7 @@ class Doc:
         return s.path if s else ""
 
     def children(self, index: int) -> list[int]:
-        return [j for j in range(index + 1, len(self.sections)) if self.sections[j].parent == index]
+        return self._children.get(index, [])
 
     def ancestors(self, index: int) -> list[int]:
         out = []

@@ -28,16 +28,24 @@ _CHAR_MAP = {
     "\u2028": "\n", "\u2029": "\n", "\x0b": "\n", "\x0c": "\n", "\x85": "\n",
     "\uf0b7": "•", "\uf0a7": "▪", "\uf02d": "-",  # private-use bullets from Word/PDF symbol fonts
 }
-_CTRL_RE = regex.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _SPACES_RE = regex.compile(r" {2,}")
+
+
+_CHAR_RE = regex.compile("[" + "".join(regex.escape(c) for c in _CHAR_MAP) + r"\x00-\x08\x0e-\x1f\x7f]")
+
+
+def _char_repl(m: regex.Match) -> str:
+    return _CHAR_MAP.get(m.group(), "")
 
 
 def clean_chars(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = unicodedata.normalize("NFC", text)
-    text = text.translate(str.maketrans(_CHAR_MAP))
-    text = _CTRL_RE.sub("", text)
-    return unicodedata.normalize("NFC", text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if _CHAR_RE.search(text):  # most texts have none: skip the substitution pass
+        text = _CHAR_RE.sub(_char_repl, text)
+        text = unicodedata.normalize("NFC", text)
+    return text
 
 
 # --- rule data --------------------------------------------------------------------------------
@@ -134,10 +142,13 @@ def remove_artefacts(lines: list[str]) -> list[str]:
 
 # --- website page around the document ----------------------------------------------------------
 
+MOTTO_SEARCH_LINES = 400  # a header motto follows at most a website page's worth of lines
+
+
 def _motto_line(lines: list[str], start: int = 0) -> int | None:
     """Index of the first line where a header motto begins (it may run over two lines)."""
     lr = line_rules()
-    for i in range(start, len(lines)):
+    for i in range(start, min(len(lines), start + MOTTO_SEARCH_LINES)):
         if not lines[i]:
             continue
         joined = lines[i] if i + 1 >= len(lines) else f"{lines[i]} {lines[i + 1]}"
@@ -181,6 +192,8 @@ _MD_HEADING_RE = regex.compile(r"^#{1,6}\s+")
 
 
 def strip_markdown(line: str) -> str:
+    if "**" not in line and not line.startswith("#"):
+        return line
     line = _MD_HEADING_RE.sub("", line)
     line = _MD_EMPH_RE.sub(r"\1", line)
     return _MD_OPEN_RE.sub("", line)
@@ -190,6 +203,7 @@ def strip_markdown(line: str) -> str:
 
 _TERMINAL_RE = regex.compile(r"[.;!?…](?:[\"”’)\]]*|/\.)?$|\./\.$")
 _COLON_END_RE = regex.compile(r":[\"”’)\]]*$")
+_NUMBER_LINE_RE = regex.compile(r"^Số\s*:?\s*\d")
 _BARE_MARKER_RE = regex.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*|[IVXL]{1,6}|[a-zđ]|\(\d{1,3}\))\s*[.)\-–:]?$|^[-–+•]$|^Điều \d+\.?$")
 _CONTINUATION_END = frozenset(
     "và của với các về cho tại trong theo số sở bộ cục ban ngày tháng năm hoặc để từ đến những là có "
@@ -226,11 +240,12 @@ def _first_word(s: str) -> str:
     return s.split(" ", 1)[0] if s else ""
 
 
+@functools.lru_cache(maxsize=8192)
 def _is_header_line(line: str) -> bool:
     lr = line_rules()
     return bool(
         _SEPARATOR_RE.match(line) or lr.doc_type_line.match(line) or line.startswith(("Số:", "Số :", "Số "))
-        and regex.match(r"^Số\s*:?\s*\d", line) or lr.motto.search(line) or line.startswith("Độc lập")
+        and _NUMBER_LINE_RE.match(line) or lr.motto.search(line) or line.startswith("Độc lập")
     )
 
 
@@ -299,10 +314,15 @@ def unwrap(lines: list[str], width: int) -> list[str]:
 
 # --- the whole normalization -------------------------------------------------------------------
 
+def _clean_line(line: str) -> str:
+    line = strip_markdown(line.strip())
+    return _SPACES_RE.sub(" ", line).strip() if "  " in line else line
+
+
 def normalize(text: str, hard_wrapped: bool | None = None) -> str:
     """Decoded text → the normalized `documents.text`."""
     text = clean_chars(text)
-    lines = [_SPACES_RE.sub(" ", strip_markdown(line.strip())).strip() for line in text.split("\n")]
+    lines = [_clean_line(line) for line in text.split("\n")]
     lines = remove_artefacts(lines)
     lines = cut_website(lines)
     if hard_wrapped is not False:

@@ -46,8 +46,7 @@ def ascii_fold(s: str) -> str:
 
 def is_upper_text(s: str) -> bool:
     """True when the letters of `s` are all upper case (and there are at least two)."""
-    letters = [c for c in s if c.isalpha()]
-    return len(letters) >= 2 and all(c.isupper() for c in letters)
+    return s.isupper() and sum(1 for c in s if c.isalpha()) >= 2
 
 
 def has_lower(s: str) -> bool:

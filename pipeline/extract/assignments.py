@@ -26,6 +26,7 @@ from ..textutil import fold
 from . import agencies, deadlines
 
 PREAMBLE_WINDOW = 600     # an agency preamble never runs longer than this
+MAX_SUBJECT_SENTENCES = 4  # sentences of an item where an uncued subject agency is looked for
 FIELD_KINDS = ("lead", "co", "deadline", "task", "other")
 
 
@@ -164,10 +165,6 @@ def _sentence_end(text: str, start: int, end: int) -> int:
 _CLAUSE_START_RE = regex.compile(r"(?:(?<=[.;!?…])\s+|\n)(?=\S)")
 
 
-def _sentence_starts(text: str, start: int, end: int) -> set[int]:
-    return set(clause_starts(text, start, end))
-
-
 def clause_starts(text: str, start: int, end: int) -> list[int]:
     out = [start]
     for m in _CLAUSE_START_RE.finditer(text, start, end):
@@ -302,6 +299,14 @@ class _Extractor:
         zones = sorted(doc.meta.zones)
         self.zone_starts = [z[0] for z in zones]
         self.zones = zones
+        self._clauses: dict[tuple[int, int, bool], Clause | None] = {}
+
+    def clause(self, pos: int, end: int, subject_ok: bool = True) -> Clause | None:
+        """parse_clause, memoised: items, their sentences and loose paragraphs overlap."""
+        key = (pos, end, subject_ok)
+        if key not in self._clauses:
+            self._clauses[key] = parse_clause(self.text, pos, end, subject_ok=subject_ok)
+        return self._clauses[key]
 
     def in_zone(self, pos: int) -> bool:
         i = bisect.bisect_right(self.zone_starts, pos) - 1
@@ -345,7 +350,7 @@ class _Extractor:
         fields = read_fields(text, body_start, s.end if not kids else own_end)
         if fields.lead or (kids and self._field_children(kids)):
             return self.field_item(s, kids, base)
-        clause = parse_clause(text, body_start, own_end)
+        clause = self.clause(body_start, own_end)
         ctx = Context(mode=base.mode, lead=base.lead, co=base.co)
         if clause:
             ctx = Context(mode=clause.mode or base.mode, lead=clause.lead, co=clause.co or [])
@@ -390,14 +395,16 @@ class _Extractor:
         """Clauses that name agencies: at sentence starts (as cue or subject) and at every cue
         inside a sentence (", yêu cầu Giám đốc sở, … tổ chức triển khai …")."""
         r = _rules()
-        starts = set(clause_starts(self.text, start, end))
+        # a subject agency opens one of the first sentences of an item; later ones are cued
+        sentence_starts = set(clause_starts(self.text, start, end)[:MAX_SUBJECT_SENTENCES])
+        starts = set(sentence_starts)
         starts.update(m.start() for m in r.cue.finditer(self.text, start, end)
                       if m.start() == start or self.text[m.start() - 1] in " ,;(")
         out: list[Clause] = []
         for p in sorted(starts):
             if out and p < out[-1].task_start:
                 continue  # inside the preamble of the previous clause
-            c = parse_clause(self.text, p, end, subject_ok=not cues_only and p in _sentence_starts(self.text, start, end))
+            c = self.clause(p, end, subject_ok=not cues_only and p in sentence_starts)
             if c:
                 out.append(c)
         return out
@@ -444,7 +451,15 @@ class _Extractor:
         """Unnumbered paragraphs that assign: after the items ("Giao Sở … theo dõi …") and inside
         an item after its sub-items."""
         doc, text = self.doc, self.text
-        covered = [(a.start, a.end) for a in self.out]
+        covered = sorted((a.start, a.end) for a in self.out)
+        covered_starts = [c[0] for c in covered]
+        reach = []  # reach[i]: the furthest end among covered[:i + 1]
+        for c in covered:
+            reach.append(max(c[1], reach[-1] if reach else 0))
+
+        def is_covered(pos: int) -> bool:
+            i = bisect.bisect_right(covered_starts, pos) - 1
+            return i >= 0 and reach[i] > pos
         pos = doc.meta.body_start
         end = doc.meta.body_end if doc.meta.body_end > pos else len(text)
         secs = doc.sections
@@ -456,7 +471,7 @@ class _Extractor:
             sec = doc.innermost_section(ls)
             if sec is not None and sec.start == ls:
                 continue  # an item's own first line: handled above
-            if sec is not None and (sec.marker == "footnote" or any(s <= ls < e for s, e in covered)):
+            if sec is not None and (sec.marker == "footnote" or is_covered(ls)):
                 continue
             if sec is None and ls < (secs[0].start if secs else end):
                 continue  # the preamble before the first item

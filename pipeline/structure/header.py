@@ -140,6 +140,12 @@ def case_title(raw: str) -> str:
 # --- the parts ------------------------------------------------------------------------------------
 
 _CODE_RE = regex.compile(r"[/\-]([A-ZĐ][A-Za-zĐđ]*)")
+_TITLE_PREFIX_RE = regex.compile(r"^(?:PHÓ|Q\.|KT\.|TM\.)\s*")
+_ON_BEHALF_RE = regex.compile(r"^(?:TM|T/M|T\.M)")
+_ITEM_START_RE = regex.compile(r"^(?:[IVX]+|\d+)[.\-–]\s")
+_DIGIT_RE = regex.compile(r"\d")
+_LUU_ITEM_RE = regex.compile(r"^[-–]\s*Lưu\s*[:.]?\s*\S")
+_LUU_RE = regex.compile(r"^[-–]\s*Lưu")
 _NUMBER_SPACES_RE = regex.compile(r"\s*([/\-–])\s*")
 
 
@@ -209,7 +215,7 @@ _TITLE_WORDS = ("CHỦ TỊCH", "THỦ TƯỚNG", "BỘ TRƯỞNG", "THỨ TRƯ�
 
 
 def _looks_like_title(line: str) -> bool:
-    s = regex.sub(r"^(?:PHÓ|Q\.|KT\.|TM\.)\s*", "", line.strip())
+    s = _TITLE_PREFIX_RE.sub("", line.strip())
     return any(s.startswith(w) for w in _TITLE_WORDS)
 
 
@@ -217,7 +223,7 @@ def _authority_body(line: str) -> str | None:
     """'TM. ỦY BAN NHÂN DÂN' → 'ỦY BAN NHÂN DÂN'; None for 'KT. CHỦ TỊCH' (a person's title)."""
     r = header_rules()
     m = r.authority.match(line)
-    if not m or not regex.match(r"^(?:TM|T/M|T\.M)", line):
+    if not m or not _ON_BEHALF_RE.match(line):
         return None
     return line[m.end():].strip()
 
@@ -240,7 +246,7 @@ def _title_block_end(lines: list[_Line], i: int, r: _HeaderRules, issuer_keys: s
             break
         if taken and (fold(t) in issuer_keys or r.authority_line.match(t)):
             break
-        if r.body_start.match(t) or regex.match(r"^(?:[IVX]+|\d+)[.\-–]\s", t):
+        if r.body_start.match(t) or _ITEM_START_RE.match(t):
             break
         is_up = is_upper_text(t)
         if upper_title is None:
@@ -268,7 +274,7 @@ def read_header(text: str) -> DocumentMeta:
     # number
     for ln in head[: (motto_i or 0) + 12]:
         m = r.number_line.match(ln.text)
-        if m and regex.search(r"\d", m.group("number")):
+        if m and _DIGIT_RE.search(m.group("number")):
             meta.doc_number = clean_number(m.group("number"))
             meta.number_span = (ln.start + m.start("number"), ln.start + m.end("number"))
             break
@@ -282,7 +288,7 @@ def read_header(text: str) -> DocumentMeta:
             m = r.date_line.search(f"{ln.text} {head[i + 1].text}")
         if m:
             place = m.group("place").strip()
-            if len(place.split()) <= 6 and not regex.search(r"\d", place):
+            if len(place.split()) <= 6 and not _DIGIT_RE.search(place):
                 meta.place = place
             try:
                 meta.issue_date = safe_date(int(m.group("year")), int(m.group("month")), int(m.group("day")))
@@ -389,7 +395,7 @@ def recipient_zones(text: str, lines: list[_Line], r: _HeaderRules) -> list[tupl
     while i < len(lines):
         t = lines[i].text.strip()
         is_label = bool(r.recipients.match(t))
-        if is_label or regex.match(r"^[-–]\s*Lưu\s*[:.]?\s*\S", t):
+        if is_label or _LUU_ITEM_RE.match(t):
             if is_label:
                 j = i + 1
                 while j < len(lines) and (lines[j].text.strip().startswith(("-", "–", "+", "•"))
@@ -397,7 +403,7 @@ def recipient_zones(text: str, lines: list[_Line], r: _HeaderRules) -> list[tupl
                                           and lines[j + 1].text.strip().startswith(("-", "–"))):
                     j += 1
                 # a wrapped recipient line ("…, các Vụ: NN,\nTH;") continues until "Lưu"
-                while j < len(lines) and not regex.match(r"^[-–]\s*Lưu", lines[j - 1].text.strip()) \
+                while j < len(lines) and not _LUU_RE.match(lines[j - 1].text.strip()) \
                         and lines[j].text.strip() and not is_upper_text(lines[j].text) and j - i < 40 \
                         and not r.name_line.match(lines[j].text.strip()):
                     j += 1
