@@ -114,13 +114,14 @@ def speed() -> None:
     paths = sorted((CORPUS / "bulk").glob("*.txt"))
     docs = [Doc(text=normalize(read_source(p))) for p in paths]
     chars = sum(len(d.text) for d in docs)
-    t0 = time.perf_counter()
+    find_citations(docs[0])  # compile the rules outside the timing
+    t0, c0 = time.perf_counter(), time.process_time()
     total = 0
     for d in docs:
         total += len(find_citations(d))
-    dt = time.perf_counter() - t0
-    print(f"{len(docs)} documents, {chars / 1e6:.1f} M chars, {total} citations, {dt:.1f} s, "
-          f"{chars / dt / 1e6:.2f} M chars/s")
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(f"{len(docs)} documents, {chars / 1e6:.1f} M chars, {total} citations, {dt:.1f} s wall, "
+          f"{cpu:.1f} s CPU, {chars / cpu / 1e6:.2f} M chars per CPU second")
 
 
 def main() -> None:

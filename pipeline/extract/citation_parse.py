@@ -27,7 +27,7 @@ _CAPS_NEXT_RE = regex.compile(r"[ \t]\p{Lu}{2}")
 _LAW_SEP_RE = regex.compile(r" |, (?=\p{Ll})")
 _SO_RE = regex.compile(r"(?i:số)\s*")
 _SO_BEFORE_RE = regex.compile(r"(?i:số)\s*:?\s*$")
-_LAW_SO_RE = regex.compile(r"\s*,?\s*(?i:số)\s*:?\s*")
+_LAW_SO_RE = regex.compile(r"\s*,?\s*(?:(?i:số)\s*:?\s*)?")
 _LAW_LIST_SEP_RE = regex.compile(r",\s+|\s+và\s+")
 _LETTERS_RE = regex.compile(r"\p{L}+")
 # where the name of an amending law that lists no law by name ends
@@ -543,10 +543,24 @@ def _at_anchor(text: str, tstart: int, tend: int, cited_type: str, capitalised: 
     has_digit = _DIGIT_RE.search(text, tend, tend + 28) is not None
     if not capitalised and not has_digit:
         return []
+    word = text[tstart:tend]
+    if word in cr.abbreviated_type_words:
+        # "TT số 02/2025/TT-BLĐTBXH": an abbreviation counts only before "số" and a coded number
+        if tstart and text[tstart - 1] in "/-0123456789":
+            return []
+        m = cr.templates[0].head.match(text, tend)
+        if not m or not _SO_RE.search(text, tend, m.start("number")):
+            return []
+        number = normalize_number(m.group("number"), cr)
+        return _numbered(text, tstart, m.end(), cited_type, number, cr.templates[0], cr) if _has_code(number) else []
+    after = text[tend:tend + 90].lower()
+    so_near = "số" in after
     for t in cr.templates:
         if t.capitalised and not capitalised:
             continue
         if t.head is not None and t.name != "quoted" and not has_digit:
+            continue
+        if t.needs_so and not so_near or t.name == "quoted" and "“" not in after[:3] and '"' not in after[:3]:
             continue
         if t.law:
             if cited_type not in cr.law_types or not capitalised or is_upper_text(text[tstart:tend]):
@@ -575,7 +589,14 @@ def _at_anchor(text: str, tstart: int, tend: int, cited_type: str, capitalised: 
             continue
         if not t.needs_code and _is_year(number):
             continue
-        return _numbered(text, tstart, m.end(), cited_type, number, t, cr)
+        found = _numbered(text, tstart, m.end(), cited_type, number, t, cr)
+        if "issuer" in t.head.groupindex and m.group("issuer"):
+            r = _read_issuer(text, m.start("issuer"), cr)
+            if r:
+                issuer = canonical_issuer(r[1], cr, text)
+                for f in found:
+                    f.cited_issuer = f.cited_issuer or issuer
+        return found
     # "“Đề án hỗ trợ đào tạo … đến năm 2030”": the quote opens before the type word
     if capitalised and cited_type in cr.quote_before_types and tstart > 0 and text[tstart - 1] in "“\"":
         m = cr.quote_before_body.match(text, tend)
@@ -592,6 +613,13 @@ def _at_anchor(text: str, tstart: int, tend: int, cited_type: str, capitalised: 
 
 def _is_year(number: str) -> bool:
     return number.isdigit() and len(number) == 4 and number[:2] in ("19", "20")
+
+
+def _has_coded_number(text: str, start: int, end: int, cr: CitationRules) -> bool:
+    for m in cr.number.finditer(text, start, end):
+        if _has_code(m.group(0)):
+            return True
+    return False
 
 
 def _code_fits_type(number: str, cited_type: str, cr: CitationRules) -> bool:
@@ -616,7 +644,11 @@ def _numbered(text: str, tstart: int, head_end: int, cited_type: str, number: st
         while True:
             lm = cr.list_item.match(text, pos, timeout=rules.REGEX_TIMEOUT)
             if not lm:
-                break
+                # "… số 63/2010/NĐ-CP ngày 08/6/2010 về kiểm soát thủ tục hành chính; số 48/2013/NĐ-CP …":
+                # after an item's description, "; số N" goes on with the list
+                lm = cr.list_item_after_description.match(text, pos, timeout=rules.REGEX_TIMEOUT)
+                if not lm or _has_coded_number(text, pos, lm.start(1) - 1, cr):
+                    break
             num = normalize_number(lm.group(1), cr)
             if not _has_code(num) or not _code_fits_type(num, cited_type, cr):
                 break  # "… Quyết định số 142/2008/QĐ-TTg; số 05/2010/TTLT-…": another type's list
@@ -654,7 +686,7 @@ def _try_law(text: str, tstart: int, tend: int, cited_type: str, cr: CitationRul
     if m:
         pos = m.end()
     number = None
-    nm = _LAW_SO_RE.match(text, pos)
+    nm = _LAW_SO_RE.match(text, pos)  # "Luật Hải quan số 54/2014/QH13", "Luật Hải quan 54/2014/QH13"
     if nm:
         num_m = cr.number.match(text, nm.end())
         if num_m and _has_code(normalize_number(num_m.group(0), cr)):

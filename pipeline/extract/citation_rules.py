@@ -102,6 +102,7 @@ class Template:
     is_list: bool
     law: bool
     not_followed_by: regex.Pattern | None
+    needs_so: bool
     key: str
     key_without_number: str | None
 
@@ -114,6 +115,8 @@ class CitationRules:
     templates: tuple[Template, ...]
     number: regex.Pattern
     list_item: regex.Pattern            # ", 130-KL/TW", "; số 218/CĐ-TTg", " và số 02/NQ-CP"
+    list_item_after_description: regex.Pattern  # "… về kiểm soát thủ tục hành chính; số 48/2013/NĐ-CP"
+    abbreviated_type_words: frozenset[str]
     date_words: regex.Pattern
     date_numeric: regex.Pattern
     year_only: regex.Pattern
@@ -207,11 +210,15 @@ def citation_rules() -> CitationRules:
     tokens = dict(cfg["tokens"])
     tokens["modifier"] = "(?i:\\s+(?:" + _alt(cfg.get("modifiers", [])) + "))?"
     type_of = _type_words()
-    type_words = sorted({w for w in type_of}, key=len, reverse=True)
+    abbreviated = {fold(w) for w in cfg.get("abbreviated_type_words", [])}
+    type_words = sorted({w for w in type_of if w not in abbreviated}, key=len, reverse=True)
+    # an abbreviation ("TT", "NĐ") is a type word only right before "số"
+    abbrev = "|".join(regex.escape(w) for w in sorted(abbreviated, key=len, reverse=True)) or "(?!)"
     anchor = regex.compile(
-        r"(?<![\p{L}\p{N}])(?i:" + phrase_union(type_words) + r")(?![\p{L}\p{N}])", _FLAGS)
+        r"(?<![\p{L}\p{N}])(?i:" + phrase_union(type_words) + r"|(?:" + abbrev + r")(?=[ \t]+số))(?![\p{L}\p{N}])",
+        _FLAGS)
     # the same words for a scan over the lower-cased text (much faster than a case-insensitive scan)
-    anchor_lower = regex.compile(r"\b" + phrase_union(type_words) + r"\b", _FLAGS)
+    anchor_lower = regex.compile(r"\b(?:" + phrase_union(type_words) + r"|(?:" + abbrev + r")(?=[ \t]+số))\b", _FLAGS)
 
     templates = []
     for t in cfg["templates"]:
@@ -221,12 +228,15 @@ def citation_rules() -> CitationRules:
             name=t["name"], head=head, needs_code=t.get("needs") == "code",
             capitalised=bool(t.get("capitalised")), is_list=bool(t.get("list")), law=bool(t.get("law")),
             not_followed_by=regex.compile(nfb, _FLAGS) if nfb else None,
+            needs_so=bool(t.get("needs_so")),
             key=t["key"], key_without_number=t.get("key_without_number")))
 
     number = _expand("{number}", tokens)
     list_item = regex.compile(
         r"(?:\s*[,;]\s*(?:và\s+|hoặc\s+)?|\s+(?:và|hoặc)\s+)(?:(?i:số)\s*:?\s*)?(" + number + r")", _FLAGS)
 
+    list_item_after_description = regex.compile(
+        r"[^;.\n“”()]{1,200}?;\s*(?:và\s+)?(?i:số)\s*:?\s*(" + number + r")", _FLAGS)
     laws = cfg["laws"]
     law_names, law_canonical = {}, {}
     for typ, names in laws["names"].items():
@@ -249,6 +259,8 @@ def citation_rules() -> CitationRules:
         templates=tuple(templates),
         number=regex.compile(number, _FLAGS),
         list_item=list_item,
+        list_item_after_description=list_item_after_description,
+        abbreviated_type_words=frozenset(cfg.get("abbreviated_type_words", [])),
         date_words=regex.compile(_expand(tokens["date_words"], tokens), _FLAGS),
         date_numeric=regex.compile(_expand(tokens["date_numeric"], tokens), _FLAGS),
         year_only=regex.compile(tokens["year_only"], _FLAGS),
