@@ -51,7 +51,7 @@ def modern_tones(s: str) -> str:
     return _OLD_TONE_RE.sub(_modern, s)
 
 __all__ = ["parse_agency_list", "find_agencies", "canonical_name", "current_name", "stats",
-           "title_name"]
+           "title_name", "warm_up"]
 
 # --- tokens -----------------------------------------------------------------------------------
 
@@ -341,6 +341,17 @@ def _first_verb(toks: list[_Tok], start: int, run_start: int, run_end: int) -> i
         if k >= run_end:
             break
     return run_end
+
+
+def warm_up(tagger: bool = True) -> None:
+    """Load the rule tables, the spaCy matcher and (optionally) the POS tagger now, e.g. in the
+    parent process before a fork-based pool starts, so that workers share them."""
+    _tables()
+    _openers()
+    _gaz_prefixes()
+    _spacy()
+    if tagger:
+        _pos_tags("Cục Kiểm tra văn bản quy phạm pháp luật")
 
 
 def stats() -> dict[str, int]:
