@@ -138,7 +138,8 @@ class _DocContext:
         d = self.doc.meta.issue_date
         if d is not None:
             return d.year
-        m = _DATE_LINE_RE.search(self.text, 0, min(len(self.text), 3000))
+        n = len(self.text)
+        m = _DATE_LINE_RE.search(self.text, 0, min(n, 3000)) or _DATE_LINE_RE.search(self.text, max(0, n - 3000), n)
         return int(m.group(1)) if m else None
 
     def _title_year(self) -> int | None:
@@ -462,6 +463,18 @@ def _past_year(ctx: _DocContext, tr: TargetRules, left: str) -> bool:
     return False
 
 
+_YEAR_IN_CUE_RE = regex.compile(r"(?:19|20)\d{2}")
+
+
+def _future_cue(ctx: _DocContext, pattern: regex.Pattern, text: str) -> bool:
+    """An objective cue in `text`; "đến năm 2020" in a document of 2024 is history, not a cue."""
+    for m in pattern.finditer(text, timeout=_T):
+        y = _YEAR_IN_CUE_RE.search(m.group(0))
+        if not y or ctx.plan_year is None or int(y.group(0)) >= ctx.plan_year:
+            return True
+    return False
+
+
 def _inside_quotes(left: str) -> bool:
     o = [m.start() for m in _OPEN_QUOTE_RE.finditer(left)]
     if not o:
@@ -481,7 +494,8 @@ def _judge(ctx: _DocContext, tr: TargetRules, v: _Value, left: str, right: str, 
         return "no: duration"
     if kind == "age" and not tr.age_ok_re.search(left):
         return "no: age"
-    if not stack and tr.ordinal_left_re.search(left[-30:], timeout=_T):
+    if not stack and (tr.ordinal_left_re.search(left[-30:], timeout=_T) or (
+            kind in ("count", "measure") and tr.ordinal_count_re.search(left[-30:], timeout=_T))):
         return "no: ordinal"
     info = tr.unit_info.get(v.base.lower())
     if info is not None and info.needs_before is not None and not info.needs_before.search(left[-40:]):
@@ -519,8 +533,8 @@ def _judge(ctx: _DocContext, tr: TargetRules, v: _Value, left: str, right: str, 
                      for h in headings)
     if ctx.mode == "normative" or in_article:
         clause_right = clause[clause.find(right[:20]) if right[:20] and right[:20] in clause else len(clause):]
-        if not (tr.normative_objective_re.search(left[-160:], timeout=_T)
-                or tr.normative_after_re.search(clause_right[:160], timeout=_T)
+        if not (_future_cue(ctx, tr.normative_objective_re, left[-160:])
+                or _future_cue(ctx, tr.normative_after_re, clause_right[:160])
                 or any(len(h) <= _HEADING_MAX and tr.normative_heading_re.search(h) for h in headings)):
             return "no: normative without objective"
     elif ctx.mode == "narrative":
