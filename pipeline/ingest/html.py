@@ -171,8 +171,27 @@ def html_text(data: bytes, path: str = "") -> str:
     _strip_chrome(root)
     main = _main_block(root)
     text = _block_text(main)
+    if not text.strip():
+        # libxml2 gives up on absurdly deep nesting (thousands of levels): fall back to tag
+        # stripping, which is linear and keeps the words
+        text = _strip_tags(source)
     text, _legacy = repair_legacy(text)
     return _tidy_blank_lines(text)
+
+
+_SCRIPT_RE = regex.compile(r"<(script|style|noscript|template)\b[^>]*>.*?</\1\s*>", regex.IGNORECASE | regex.DOTALL)
+_BLOCK_TAG_RE = regex.compile(r"</?(?:p|div|br|li|tr|h[1-6]|table|section|article)\b[^>]*>", regex.IGNORECASE)
+_ANY_TAG_RE = regex.compile(r"<[^>]*>")
+
+
+def _strip_tags(source: str) -> str:
+    import html as html_lib
+
+    text = _SCRIPT_RE.sub(" ", source)
+    text = _BLOCK_TAG_RE.sub("\n", text)
+    text = _ANY_TAG_RE.sub("", text)
+    text = html_lib.unescape(text)
+    return "\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip())
 
 
 def _tidy_blank_lines(text: str) -> str:

@@ -24,7 +24,6 @@ from .. import rules
 _CP1252_HOLES = {0x81: "\x81", 0x8D: "\x8d", 0x8F: "\x8f", 0x90: "\x90", 0x9D: "\x9d"}
 
 _WORD_RE = regex.compile(r"\p{L}+")
-_NON_ASCII_WORD_RE = regex.compile(r"\p{L}*[^\x00-\x7f\s\p{P}\p{S}\p{N}]\p{L}*")
 
 
 @dataclass
@@ -102,7 +101,7 @@ def vietnamese_score(text: str, sample: int = 200_000) -> tuple[float, int]:
     almost all of its accented words in the syllable list, a wrong one almost none.
     """
     vocab = syllables()
-    words = _NON_ASCII_WORD_RE.findall(unicodedata.normalize("NFC", text[:sample]).lower())
+    words = [w for w in _WORD_RE.findall(unicodedata.normalize("NFC", text[:sample]).lower()) if not w.isascii()]
     if not words:
         return 0.0, 0
     known = sum(1 for w in words if w in vocab)
@@ -337,6 +336,19 @@ def _longest_line(text: str) -> int:
         start = i + 1
 
 
+def _longest_line_bytes(data: bytes) -> int:
+    longest = start = 0
+    n = len(data)
+    while start <= n:
+        i = data.find(b"\n", start)
+        end = n if i < 0 else i
+        longest = max(longest, end - start)
+        if i < 0:
+            return longest
+        start = i + 1
+    return longest
+
+
 def _register() -> None:
     from . import Context, IngestError, read_bytes, register
     from ..models import ErrorRecord, RawDocument
@@ -344,6 +356,11 @@ def _register() -> None:
     @register(".txt", ".text", ".md")
     def read_txt(ctx: Context) -> RawDocument:
         data = read_bytes(ctx.path, ctx.limits)
+        longest = _longest_line_bytes(data)
+        if longest > 4 * ctx.limits.max_line_chars:
+            raise IngestError(f"{ctx.path}: one line is {longest:,} bytes long (limit {ctx.limits.max_line_chars:,} "
+                              f"characters, VANBAN_MAX_LINE_CHARS); this is not a document's text (a data dump or "
+                              f"a minified file?)", stage="decode", error_type="line_too_long", path=ctx.path)
         try:
             dec = decode(data)
         except DecodeError as exc:
