@@ -200,4 +200,7 @@ Trần Việt Trường
 def warm_up() -> None:
     """Load every rule, model and matcher once (in the parent before a fork-based pool starts,
     so workers share them instead of each paying the start-up)."""
+    from .extract import agencies
+
+    agencies.warm_up()
     process_text(RawDocument(text=_WARM_UP_TEXT, source_format="txt"), "<warm-up>", None)

@@ -13,8 +13,10 @@ _OLD_TONES = {
     "ùy": "uỳ", "úy": "uý", "ủy": "uỷ", "ũy": "uỹ", "ụy": "uỵ",
 }
 _TO_NEW = {old: new for new, old in _OLD_TONES.items()}
-_OLD_RE = regex.compile("|".join(map(regex.escape, _TO_NEW)))
-_OLD_RE_CASED = regex.compile("|".join(map(regex.escape, _TO_NEW)), regex.IGNORECASE)
+# only a syllable-final pair moves its tone ("hoà" → "hòa", "Uỷ" → "Ủy"); "Đoàn", "quý" keep theirs
+_OLD_PAIRS = "|".join(map(regex.escape, _TO_NEW))
+_OLD_RE = regex.compile(rf"(?<![qQ])(?:{_OLD_PAIRS})(?!\w)")
+_OLD_RE_CASED = regex.compile(rf"(?<![qQ])(?:{_OLD_PAIRS})(?!\w)", regex.IGNORECASE)
 
 
 def modern_tones(s: str) -> str:

@@ -39,6 +39,7 @@ class _Rules:
     co_connector: regex.Pattern
     responsibility: regex.Pattern
     not_task: regex.Pattern
+    topic: regex.Pattern
     opened_cue: regex.Pattern     # "Chủ tịch UBND thành phố đề nghị …": the cue after its speaker
     field_label: regex.Pattern    # "<label>:" at a line start (after an optional bullet)
     field_kind: dict[str, str]    # folded label -> kind
@@ -68,6 +69,7 @@ def _rules() -> _Rules:
         co_connector=regex.compile(data["co_connector"]),
         responsibility=regex.compile(data["responsibility"]),
         not_task=regex.compile(data["not_a_task_after_subject"]),
+        topic=regex.compile(data["topic_opener"]),
         opened_cue=regex.compile(rf"{data['clause_opener']}(?:{'|'.join(groups)})\s+"),
         field_label=regex.compile(rf"(?:[-–+•]\s*)?(?P<label>(?i:{label_alt}))\s*(?:\([^)\n]{{0,40}}\)\s*)?:\s*"),
         field_kind=field_kind,
@@ -108,7 +110,7 @@ def parse_clause(text: str, pos: int, end: int, *, subject_ok: bool = True) -> C
         fm = r.filler.match(text, pos, limit)
         if fm:
             pos = fm.end()
-    elif not subject_ok:
+    elif not subject_ok or r.topic.match(text, pos, limit):
         return None
     lead, after = agencies.parse_agency_list(text, pos, limit)
     if not lead:
@@ -153,6 +155,7 @@ def co_agencies_in(text: str, start: int, end: int) -> list[AgencyMention]:
     return out
 
 
+_COMMA_RE = regex.compile(r"[,;]\s+")
 _SENTENCE_END_RE = regex.compile(r"[.;](?=\s|$)|\n")
 
 
@@ -180,6 +183,7 @@ class Context:
     mode: str = ""
     lead: list[AgencyMention] = field(default_factory=list)
     co: list[AgencyMention] = field(default_factory=list)
+    consumed: bool = False   # the sub-items were read as fields of this item: no rows of their own
 
 
 _INTRO_CUE_RE = regex.compile(r"(?:yêu\s+cầu|đề\s+nghị|giao|chỉ\s+thị|chỉ\s+đạo)\b(?=[^.;\n]*(?::\s*$|$))",
@@ -336,6 +340,9 @@ class _Extractor:
             if s.marker == "footnote" or self.in_zone(s.start):
                 continue
             parent_ctx = contexts.get(s.parent) if s.parent is not None else None
+            if parent_ctx is not None and parent_ctx.consumed:
+                contexts[i] = parent_ctx
+                continue
             base = parent_ctx or Context(mode=default_mode)
             contexts[i] = self.item(i, s, base)
         self.loose_paragraphs(default_mode)
@@ -354,10 +361,15 @@ class _Extractor:
         ctx = Context(mode=base.mode, lead=base.lead, co=base.co)
         if clause:
             ctx = Context(mode=clause.mode or base.mode, lead=clause.lead, co=clause.co or [])
-        else:
-            # the heading paragraph may announce a mode for the sub-items ("…, yêu cầu:")
-            own_mode = intro_mode(text, body_start, own_end) if kids else ""
-            if own_mode:
+        elif kids:
+            # the paragraph that introduces the sub-items may name who carries them out
+            # ("II. NHIỆM VỤ CỤ THỂ / …, các bộ, cơ quan ngang bộ, … cần … các nhiệm vụ sau đây:")
+            # and the mode ("…, yêu cầu:")
+            own_mode = intro_mode(text, body_start, own_end)
+            intro = self.intro_clause(body_start, own_end)
+            if intro:
+                ctx = Context(mode=intro.mode or own_mode or base.mode, lead=intro.lead, co=intro.co)
+            elif own_mode:
                 ctx = Context(mode=own_mode, lead=base.lead, co=base.co)
         if kids:
             # a parent is a row of its own only when its text before the sub-items is a task
@@ -385,6 +397,23 @@ class _Extractor:
                 task_start = inner[0].task_start if inner[0].start == body_start else body_start
                 self.emit(s.path, s.start, s.end, mode, lead, co, task_start, s.end)
         return ctx
+
+    def intro_clause(self, start: int, end: int) -> Clause | None:
+        """The agencies of a list's introduction: the last paragraph of an item's own text when it
+        ends with ":" (after the heading line), at a sentence start, a cue or after a comma."""
+        text = self.text
+        while end > start and text[end - 1] in " \n":
+            end -= 1
+        if end <= start or text[end - 1] != ":":
+            return None
+        para = max(start, text.rfind("\n", start, end) + 1)
+        if para == start:
+            return None  # the heading line itself: handled as the item's own clause
+        for p in [para] + [m.end() for m in _COMMA_RE.finditer(text, para, end)]:
+            c = self.clause(p, end)
+            if c and c.lead:
+                return c
+        return None
 
     def more_leads(self, lead: list[AgencyMention], start: int, end: int) -> list[AgencyMention]:
         """Agencies named by further cues in the same item ("… Yêu cầu Nhà đầu tư (Tập đoàn …) …")."""
@@ -445,7 +474,7 @@ class _Extractor:
         # a time field decides alone ("Thời hạn hoàn thành: Thường xuyên" has no deadline)
         deadline = _deadline(self.doc, *f.deadline, field_value=True) if f.deadline else _deadline(self.doc, t0, t1)
         self.emit(s.path, s.start, s.end, mode, lead, co, t0, t1, deadline=deadline, deadline_decided=True)
-        return Context(mode=mode, lead=lead, co=co)
+        return Context(mode=mode, lead=lead, co=co, consumed=bool(kids) and self._field_children(kids))
 
     def loose_paragraphs(self, default_mode: str) -> None:
         """Unnumbered paragraphs that assign: after the items ("Giao Sở … theo dõi …") and inside
