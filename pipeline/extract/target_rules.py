@@ -12,7 +12,7 @@ import regex
 
 from .. import rules
 from ..textutil import fold
-from .target_numbers import WORD_NUMBERS
+from .target_numbers import NUMBER_RE, WORD_NUMBERS
 
 _FLAGS = regex.IGNORECASE | regex.V0
 
@@ -53,6 +53,7 @@ def _case_insensitive_first(words: list[str]) -> str:
 
 @dataclass(frozen=True)
 class TargetRules:
+    number_re: regex.Pattern          # numbers that may be values (dates and item numbers skipped)
     unit_re: regex.Pattern            # at the position after a number: magnitude + unit + /suffix
     unit_first_tokens: frozenset[str]  # first words of every unit form and scale word
     unit_info: dict[str, UnitInfo]    # lower-cased form -> info
@@ -172,7 +173,12 @@ def target_rules() -> TargetRules:
             [regex.compile(fold(p), _FLAGS) for p in entry.get("not", [])],
             frozenset(entry.get("units", [])),
         ))
+    before = "|".join(rf"(?<!\w){regex.escape(w)}\h" for w in sorted(t["scan_skip_before"], key=len, reverse=True))
+    after = "|".join(regex.escape(w) for w in t["scan_skip_after"])
+    number_re = regex.compile(
+        rf"(?<!{before})" + NUMBER_RE.pattern + rf"(?!\h?(?:{after})(?!\w))")
     return TargetRules(
+        number_re=number_re,
         unit_re=unit_re,
         unit_first_tokens=frozenset(first_token(f, 0) for f in forms + list(magnitudes)),
         unit_info=unit_info,

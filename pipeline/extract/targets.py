@@ -259,7 +259,7 @@ def _scan_values(ctx: _DocContext, tr: TargetRules) -> list[_Value]:
     first_tokens = tr.unit_first_tokens
     out: list[_Value] = []
     consumed = -1
-    for m in NUMBER_RE.finditer(text, ctx.lo, ctx.hi, timeout=_T):
+    for m in tr.number_re.finditer(text, ctx.lo, ctx.hi, timeout=_T):
         s = m.start()
         if s < consumed:
             continue
