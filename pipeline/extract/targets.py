@@ -23,405 +23,31 @@ numbers them.
 """
 from __future__ import annotations
 
-import bisect
-from dataclasses import dataclass
-
 import regex
 
-from .. import rules
 from ..components import component
 from ..document import Doc
 from ..models import Target
 from ..textutil import fold
-from .target_numbers import NUMBER_RE, WORD_NUMBERS, parse_number
+from .target_context import (
+    HEADING_MAX,
+    VISION_RE,
+    LazyHeadings,
+    TargetContext,
+    clause_end,
+    clause_start,
+    sentence_bounds,
+)
+from .target_context import T as _T
 from .target_rules import TargetRules, first_token, target_rules
+from .target_values import Value, scan_values, scan_word_values
 
-_T = rules.REGEX_TIMEOUT
-_WINDOW = 400          # how far a clause or sentence is looked for around a value
 _MAX_INDICATOR = 220   # characters of an indicator phrase
-_HEADING_MAX = 120     # longer "headings" are item paragraphs, not headings
-
-_DATE_LINE_RE = regex.compile(r"ngày\h+\d{1,2}\h+tháng\h+\d{1,2}\h+năm\h+((?:19|20)\d{2})")
-# Years a title is about: "… NĂM 2025", "năm 2022 - 2023", "ĐẾN NĂM 2030", "giai đoạn 2021 - 2025";
-# not the years of dates of cited documents ("ngày 12 tháng 11 năm 2025").
-_TITLE_YEAR_RE = regex.compile(
-    r"(?i)(?<!tháng\h+\d{1,2}\h+)(?<!/)(?:năm|giai đoạn|thời kỳ|đến)\h+((?:19|20)\d{2})(?!\d)"
-    r"(?:\h*[-–]\h*((?:19|20)\d{2})(?!\d))?")
-_VISION_RE = regex.compile(r"(?i)tầm nhìn\h*(?:đến|tới)?\h*$")
 _OPEN_QUOTE_RE = regex.compile(r"[“\"]")
 _CLOSE_QUOTE_RE = regex.compile(r"[”\"]")
-_LINE_HEADING_RE = regex.compile(
-    r"(?m)^\h*(?:(?P<r0>(?:PHẦN|Phần|CHƯƠNG|Chương|MỤC|Mục)\h+\w+|[IVXL]{1,6}\h*[.\-–)])"
-    r"|(?P<r1>\d{1,2}(?:\.\d{1,2}){0,3}\h*[.)\-–]?\h+(?=\p{Lu}))|(?P<r2>[a-zđ]\)\h+))"
-    r"[^\n]{0,200}$"
-)
-_UPPER_LINE_RE = regex.compile(r"(?m)^\h*[\p{Lu}\d][\p{Lu}\d\h,.\-–()/:]{8,200}$")
 
 
-@dataclass
-class _Value:
-    start: int           # first character of the number (or of "từ" in "từ X đến Y")
-    end: int             # end of the unit (and its "/năm")
-    low: float
-    high: float
-    is_range: bool
-    unit: str            # as written, NFC lower case, "/năm" dropped
-    unit_norm: str
-    kind: str
-    word_number: bool = False
-    base: str = ""       # the unit entry's norm without scale words or "/…" ("lần" for "lần/ngày")
-    table: tuple[int, int] | None = None   # a table row's indicator span when the unit is "(%)" before
-
-
-@dataclass
-class _Heading:
-    start: int
-    end: int
-    rank: int
-    text: str
-
-
-class _LazyHeadings:
-    """The headings around a value, looked up only when a rule needs them."""
-
-    __slots__ = ("ctx", "pos", "_hs")
-
-    def __init__(self, ctx: "_DocContext", pos: int) -> None:
-        self.ctx, self.pos, self._hs = ctx, pos, None
-
-    def __iter__(self):
-        if self._hs is None:
-            self._hs = self.ctx.headings_for(self.pos)
-        return iter(self._hs)
-
-
-class _DocContext:
-    """Per-document facts the decisions need: body range, blocked spans, years, headings."""
-
-    def __init__(self, doc: Doc, tr: TargetRules) -> None:
-        self.doc = doc
-        self.text = doc.text
-        meta = doc.meta
-        n = len(self.text)
-        self.lo = max(0, min(meta.body_start or 0, n))
-        # Not body_end: plans and programmes are often attached after the signature of the
-        # decision that issues them, and their targets are there.
-        self.hi = n
-        blocked: list[tuple[int, int]] = []
-        for layer in ("citations", "deadlines"):
-            for s in doc.spans.get(layer) or []:
-                st, en = getattr(s, "start", None), getattr(s, "end", None)
-                if isinstance(st, int) and isinstance(en, int) and en > st:
-                    blocked.append((st, en))
-        blocked.sort()
-        self.blocked = blocked
-        self.blocked_starts = [b[0] for b in blocked]
-        self.plan_year = self._plan_year()
-        self.title_year = self._title_year()
-        dtype = meta.doc_type or ""
-        # Normative documents state targets only with an explicit objective; their other numbers
-        # are rules. Texts with no document header at all (web pages, articles) describe, and
-        # need an objective word in the sentence itself.
-        if dtype in tr.normative_types or tr.normative_line_re.search(self.text, 0, min(n, 3000)) \
-                or tr.normative_title_re.search(meta.title or "") \
-                or not tr.objective_vocabulary_re.search(self.text):
-            self.mode = "normative"
-        elif not dtype:
-            self.mode = "narrative"
-        else:
-            self.mode = "plan"
-        self._headings: list[_Heading] | None = None
-        self._heading_starts: list[int] = []
-
-    # -- document-level facts --------------------------------------------------------------
-    def _plan_year(self) -> int | None:
-        d = self.doc.meta.issue_date
-        if d is not None:
-            return d.year
-        n = len(self.text)
-        m = _DATE_LINE_RE.search(self.text, 0, min(n, 3000)) or _DATE_LINE_RE.search(self.text, max(0, n - 3000), n)
-        return int(m.group(1)) if m else None
-
-    def _title_year(self) -> int | None:
-        title = self.doc.meta.title
-        if not title:
-            return None
-        years = [int(m.group(2) or m.group(1)) for m in _TITLE_YEAR_RE.finditer(title)
-                 if not _VISION_RE.search(title, max(0, m.start() - 30), m.start())]
-        return max(years) if years else None
-
-    def is_blocked(self, start: int, end: int) -> bool:
-        i = bisect.bisect_right(self.blocked_starts, end) - 1
-        while i >= 0:
-            s, e = self.blocked[i]
-            if e > start:
-                return True
-            if s < start - 2000:
-                break
-            i -= 1
-        return False
-
-    # -- headings ---------------------------------------------------------------------------
-    def headings_for(self, pos: int) -> list[str]:
-        """Headings of the sections around `pos` (innermost first), without the line of `pos`."""
-        doc = self.doc
-        out: list[str] = []
-        if doc.sections:
-            sec = doc.innermost_section(pos)
-            idx = None
-            if sec is not None:
-                idx = doc.sections.index(sec) if len(doc.sections) < 64 else _index_of(doc, sec)
-            while idx is not None:
-                s = doc.sections[idx]
-                head_end = s.start + len(s.heading)
-                if not (s.start <= pos < head_end):
-                    out.append(s.heading)
-                idx = s.parent
-            return out
-        if self._headings is None:
-            self._build_headings()
-        hs = self._headings or []
-        i = bisect.bisect_right(self._heading_starts, pos) - 1
-        rank_limit = 99
-        steps = 0
-        while i >= 0 and rank_limit > 0 and steps < 200:
-            h = hs[i]
-            steps += 1
-            if h.rank < rank_limit:
-                if not (h.start <= pos < h.end):
-                    out.append(h.text)
-                rank_limit = h.rank
-            i -= 1
-        return out
-
-    def _build_headings(self) -> None:
-        hs: list[_Heading] = []
-        seen: set[int] = set()
-        for m in _LINE_HEADING_RE.finditer(self.text, self.lo, self.hi, timeout=_T):
-            rank = 0 if m.group("r0") else (1 + m.group("r1").count(".") if m.group("r1") else 4)
-            if m.group("r1"):
-                rank = min(rank, 3)
-            hs.append(_Heading(m.start(), m.end(), rank, m.group(0).strip()))
-            seen.add(m.start())
-        for m in _UPPER_LINE_RE.finditer(self.text, self.lo, self.hi, timeout=_T):
-            if m.start() not in seen and sum(c.isalpha() for c in m.group(0)) >= 6:
-                hs.append(_Heading(m.start(), m.end(), 0, m.group(0).strip()))
-        hs.sort(key=lambda h: h.start)
-        self._headings = hs
-        self._heading_starts = [h.start for h in hs]
-
-
-def _index_of(doc: Doc, sec) -> int | None:
-    i = bisect.bisect_left(doc._section_starts, sec.start) if doc._section_starts else 0
-    for j in range(max(0, i - 2), min(len(doc.sections), i + 64)):
-        if doc.sections[j] is sec:
-            return j
-    return doc.sections.index(sec)
-
-
-# --- values --------------------------------------------------------------------------------------
-
-def _unit_at(text: str, pos: int, tr: TargetRules) -> tuple[int, str, str, str, str] | None:
-    """(end, unit as written, normalised unit, kind, base unit) of a unit at `pos`, or None."""
-    m = tr.unit_re.match(text, pos, timeout=_T)
-    if not m:
-        return None
-    raw = m.group("unit")
-    form = " ".join(raw.lower().split())
-    info = tr.unit_info.get(form)
-    if info is None or (info.lower_only and raw != raw.lower()):
-        return None  # "29 Đồng Nai" is not a sum of money
-    if info.not_before is not None and info.not_before.match(text, m.end("unit")):
-        return None  # "01 trường hợp" is not a school
-    written = form
-    norm = info.norm
-    mag = m.group("mag")
-    if mag:
-        mags = mag.lower().split()
-        written = " ".join(mags) + " " + written
-        norm = " ".join(tr.magnitudes.get(x, x) for x in mags) + " " + norm
-    per = m.group("per")
-    if per:
-        suffix = " ".join(per.strip().lstrip("/").strip().lower().split())
-        if suffix not in tr.drop_suffixes:
-            written += "/" + suffix
-            norm += "/" + suffix
-    return m.end(), written, norm, info.kind, info.norm
-
-
-_RANGE_STARTS = ("-", "–", "—", "÷", "~", "đến", "tới")
-
-
-def _scan_values(ctx: _DocContext, tr: TargetRules) -> list[_Value]:
-    """Every number with a unit (or a range of two), cheapest tests first: most numbers in a
-    document are dates, item numbers and codes and leave at the first test."""
-    text = ctx.text
-    first_tokens = tr.unit_first_tokens
-    out: list[_Value] = []
-    consumed = -1
-    for m in tr.number_re.finditer(text, ctx.lo, ctx.hi, timeout=_T):
-        s = m.start()
-        if s < consumed:
-            continue
-        pos = m.end()
-        u1 = _unit_at(text, pos, tr) if first_token(text, pos) in first_tokens else None
-        if u1 is not None and u1[3] == "time":
-            continue  # dates and durations ("ngày 12 tháng 12 năm 2024", "trong 30 ngày")
-        after1 = u1[0] if u1 else pos
-        unit = u1
-        end = after1
-        v1 = v2 = None
-        # a range: "9,5 - 10%", "10% - 12%", "từ 12 đến 13,4%"
-        if text[after1:after1 + 8].lstrip().startswith(_RANGE_STARTS):
-            sep = tr.range_sep_re.match(text, after1, timeout=_T)
-            m2 = NUMBER_RE.match(text, sep.end()) if sep else None
-            if m2 and first_token(text, m2.end()) in first_tokens:
-                u2 = _unit_at(text, m2.end(), tr)
-                if u2 and (u1 is None or u1[3] == u2[3]):
-                    v1 = parse_number(m.group("num"))
-                    v2 = parse_number(m2.group("num"))
-                    if v1 is not None and v2 is not None and not (
-                            u1 is None and 1900 <= v1 <= 2100 and v1 == int(v1)):
-                        unit, end, consumed = u2, u2[0], m2.end()
-                    else:
-                        v2 = None
-        table = None
-        if unit is None:
-            if not text[max(0, s - 10):s].rstrip().endswith(_UNITLESS_TAILS):
-                continue
-            v1 = parse_number(m.group("num"))
-            if v1 is None:
-                continue
-            row = _table_row_unit(ctx, tr, s)
-            if row is not None:
-                # an indicator table: "Tỉ lệ đô thị hoá (%) > 50", "… (%)\n11 - 12 Bộ Công Thương"
-                unit, table = row
-                if text[pos:pos + 8].lstrip().startswith(_RANGE_STARTS[:5]):
-                    sep = tr.range_sep_re.match(text, pos, timeout=_T)
-                    m2 = NUMBER_RE.match(text, sep.end()) if sep else None
-                    if m2 and first_token(text, m2.end()) not in first_tokens:
-                        v2 = parse_number(m2.group("num"))
-                        if v2 is not None:
-                            consumed = pos = m2.end()
-            else:
-                unit = _unit_from_indicator(ctx, tr, s, v1)
-            if unit is None:
-                continue
-            end = pos
-        if v1 is None:
-            v1 = parse_number(m.group("num"))
-            if v1 is None:
-                continue
-        _, written, norm, kind, base = unit
-        if kind == "age" and not tr.age_ok_re.search(text, max(0, s - 80), s):
-            continue
-        if ctx.is_blocked(s, end):
-            continue
-        low, high = (min(v1, v2), max(v1, v2)) if v2 is not None else (v1, v1)
-        out.append(_Value(s, end, low, high, low != high, written, norm, kind, base=base, table=table))
-    return out
-
-
-_UNITLESS_TAILS = ("đạt", "là", "khoảng", "mức", ":", ")", ">", "<", "≥", "≤")   # "đạt 18,02", "(%) > 50"
-_UNITLESS_LEFT_RE = regex.compile(r"(?i)(?<!\w)(?:đạt|là|khoảng|ở mức)\h*$|:\h*$")
-
-
-_PAREN_UNIT_RE = regex.compile(r"\((?P<u>[^()\n]{1,24})\)\s*(?:[<>≤≥]=?\h*)?$")
-# The start of a table row's indicator: after the row number ("42 Tỉ lệ …") or a line that
-# starts with a capital; the indicator may run over a wrapped line ("… cho lực lượng\nlao động").
-_ROW_START_RE = regex.compile(r"(?:(?<![\d.,/])\d{1,3}\h+|\n\h*)(?=\p{Lu})", regex.REVERSE)
-
-
-def _table_row_unit(ctx: _DocContext, tr: TargetRules, s: int):
-    """(unit, (indicator start, indicator end)) when the value follows a bracketed unit in a
-    table row ("Tỉ lệ đô thị hoá (%) > 50"), else None."""
-    text = ctx.text
-    pm = _PAREN_UNIT_RE.search(text, max(ctx.lo, s - 30), s)
-    if not pm:
-        return None
-    inner = pm.group("u").strip()
-    if first_token(inner, 0) not in tr.unit_first_tokens:
-        return None
-    u = _unit_at(inner, 0, tr)
-    if not u or u[0] != len(inner) or u[3] in ("time", "age"):
-        return None
-    p = pm.start()
-    rm = _ROW_START_RE.search(text, max(ctx.lo, p - 250), p, timeout=_T)
-    row_lo = rm.end() if rm else max(ctx.lo, p - 250)
-    return (s,) + u[1:], (row_lo, p)
-
-
-def _unit_from_indicator(ctx: _DocContext, tr: TargetRules, s: int, value: float):
-    """The unit of a value written bare after an indicator that names it ("Số bác sĩ/vạn dân
-    (1/10.000) đạt 18,02")."""
-    if 1900 <= value <= 2100 and value == int(value):
-        return None
-    text = ctx.text
-    if not tr.indicator_units:
-        return None
-    if not _UNITLESS_LEFT_RE.search(text, max(ctx.lo, s - 12), s):
-        return None
-    lo = max(ctx.lo, s - 160)
-    m = tr.clause_break_rev.search(text, lo, s, timeout=_T)
-    clause_lo = m.end() if m else lo
-    for pat, unit, norm, kind in tr.indicator_units:
-        if pat.search(text, clause_lo, s, timeout=_T):
-            return s, unit, norm, kind, norm
-    return None
-
-
-def _scan_word_values(ctx: _DocContext, tr: TargetRules) -> list[_Value]:
-    """'ít nhất một trường mầm non, một trường tiểu học và một trường trung học cơ sở'."""
-    text = ctx.text
-    out: list[_Value] = []
-    for m in tr.word_number_re.finditer(text, ctx.lo, ctx.hi, timeout=_T):
-        pos = m.start("w")
-        while True:
-            w = tr.word_number_at_re.match(text, pos)
-            if not w:
-                break
-            um = tr.count_unit_re.match(text, w.end())
-            if not um:
-                break
-            value = float(WORD_NUMBERS[w.group(0).lower()])
-            form = " ".join(um.group("unit").lower().split())
-            info = tr.unit_info[form]
-            out.append(_Value(pos, um.end(), value, value, False, form, info.norm, info.kind, True, info.norm))
-            nxt = tr.word_number_list_re.match(text, um.end(), min(ctx.hi, um.end() + 200))
-            if not nxt:
-                break
-            pos = nxt.end()
-    return out
-
-
-# --- decisions ----------------------------------------------------------------------------------
-
-def _clause_start(ctx: _DocContext, tr: TargetRules, pos: int) -> tuple[int, str]:
-    """Start of the clause holding `pos` and the break character before it."""
-    lo = max(ctx.lo, pos - _WINDOW)
-    m = tr.clause_break_rev.search(ctx.text, lo, pos, timeout=_T)
-    if m:
-        return m.end(), m.group(0)
-    return lo, ""
-
-
-def _clause_end(ctx: _DocContext, tr: TargetRules, pos: int) -> int:
-    hi = min(ctx.hi, pos + _WINDOW)
-    m = tr.clause_break_re.search(ctx.text, pos, hi, timeout=_T)
-    return m.start() if m else hi
-
-
-def _sentence(ctx: _DocContext, tr: TargetRules, start: int, end: int) -> tuple[int, int]:
-    text = ctx.text
-    lo = max(ctx.lo, start - _WINDOW)
-    m = tr.sentence_break_rev.search(text, lo, start, timeout=_T)
-    s = m.end() if m else lo
-    hi = min(ctx.hi, end + _WINDOW)
-    m = tr.sentence_break_re.search(text, end, hi, timeout=_T)
-    return s, (m.start() if m else hi)
-
-
-def _comparator(tr: TargetRules, left: str, right: str, value: _Value) -> tuple[str, str, int]:
+def _comparator(tr: TargetRules, left: str, right: str, value: Value) -> tuple[str, str, int]:
     """(comparator, stacked cue words, length of the stack) from the words around the value."""
     stack = ""
     m = tr.cmp_stack_re.search(left[-80:], timeout=_T)
@@ -451,7 +77,7 @@ def _direction(tr: TargetRules, left: str) -> str:
     return "level"
 
 
-def _past_year(ctx: _DocContext, tr: TargetRules, left: str) -> bool:
+def _past_year(ctx: TargetContext, tr: TargetRules, left: str) -> bool:
     if ctx.plan_year is None:
         return False
     for m in tr.year_re.finditer(left, timeout=_T):
@@ -466,7 +92,7 @@ def _past_year(ctx: _DocContext, tr: TargetRules, left: str) -> bool:
 _YEAR_IN_CUE_RE = regex.compile(r"(?:19|20)\d{2}")
 
 
-def _future_cue(ctx: _DocContext, pattern: regex.Pattern, text: str) -> bool:
+def _future_cue(ctx: TargetContext, pattern: regex.Pattern, text: str) -> bool:
     """An objective cue in `text`; "đến năm 2020" in a document of 2024 is history, not a cue."""
     for m in pattern.finditer(text, timeout=_T):
         y = _YEAR_IN_CUE_RE.search(m.group(0))
@@ -485,7 +111,7 @@ def _inside_quotes(left: str) -> bool:
     return not c or o[-1] > c[-1]
 
 
-def _judge(ctx: _DocContext, tr: TargetRules, v: _Value, left: str, right: str, cmp_: str,
+def _judge(ctx: TargetContext, tr: TargetRules, v: Value, left: str, right: str, cmp_: str,
            stack: str, sentence: str, headings: list[str], carried: bool = False, clause: str = "") -> str:
     """'yes: <why>' or 'no: <why>' for one value (the reason helps reading the rules' effect)."""
     kind = v.kind
@@ -524,23 +150,23 @@ def _judge(ctx: _DocContext, tr: TargetRules, v: _Value, left: str, right: str, 
     if kind != "percent" and tr.attribute_re.search(left[-160:], timeout=_T):
         return "no: attribute"
     if tr.rubric_sentence_re.search(sentence, timeout=_T) or any(
-            len(h) <= _HEADING_MAX and tr.rubric_heading_re.search(h) for h in headings):
+            len(h) <= HEADING_MAX and tr.rubric_heading_re.search(h) for h in headings):
         return "no: rubric"
     if cmp_ == "=" and not stack and tr.programme_re.search(left[-140:], timeout=_T):
         return "no: programme name"
     head_objective = any(tr.objective_heading_re.search(h) for h in headings)
-    in_article = any(tr.article_heading_re.search(h) or (len(h) <= _HEADING_MAX and tr.rule_heading_re.search(h))
+    in_article = any(tr.article_heading_re.search(h) or (len(h) <= HEADING_MAX and tr.rule_heading_re.search(h))
                      for h in headings)
     if ctx.mode == "normative" or in_article:
         clause_right = clause[clause.find(right[:20]) if right[:20] and right[:20] in clause else len(clause):]
         if not (_future_cue(ctx, tr.normative_objective_re, left[-160:])
                 or _future_cue(ctx, tr.normative_after_re, clause_right[:160])
-                or any(len(h) <= _HEADING_MAX and tr.normative_heading_re.search(h) for h in headings)):
+                or any(len(h) <= HEADING_MAX and tr.normative_heading_re.search(h) for h in headings)):
             return "no: normative without objective"
     elif ctx.mode == "narrative":
         if not tr.narrative_objective_re.search(sentence, timeout=_T):
             return "no: not a document"
-    elif any(len(h) <= _HEADING_MAX and tr.past_heading_re.search(h) for h in headings) \
+    elif any(len(h) <= HEADING_MAX and tr.past_heading_re.search(h) for h in headings) \
             and not tr.strong_objective_re.search(sentence):
         return "no: past heading"
     objective = bool(tr.objective_re.search(left, timeout=_T))
@@ -603,7 +229,7 @@ _OWNER_RE = regex.compile(r"(?i)^(?:mỗi|của|tại|ở|trong|thuộc)(?!\w)")
 _LINK_END_RE = regex.compile(r"(?i)(?<!\w)(?:đạt|chiếm|còn|là|bằng|ở mức|tăng|giảm|lên|xuống)\h*$")
 
 
-def _indicator(ctx: _DocContext, tr: TargetRules, v: _Value, ind_lo: int, cue_start: int,
+def _indicator(ctx: TargetContext, tr: TargetRules, v: Value, ind_lo: int, cue_start: int,
                right_start: int, right_hi: int, cmp_stack: str) -> tuple[str, int, int]:
     """(indicator, span start, span end) of a value: the measured thing in the document's words.
 
@@ -660,7 +286,7 @@ def _indicator(ctx: _DocContext, tr: TargetRules, v: _Value, ind_lo: int, cue_st
     return left, min(left_s, v.start), v.end
 
 
-def _year(ctx: _DocContext, tr: TargetRules, v: _Value, own: tuple[int, int], clause: tuple[int, int],
+def _year(ctx: TargetContext, tr: TargetRules, v: Value, own: tuple[int, int], clause: tuple[int, int],
           sentence: tuple[int, int], headings) -> int | None:
     """The year a target is for: the nearest year in its own stretch of text (before the value,
     then after it: "cả năm 2025 đạt trên 8% và năm 2026 đạt từ 10%"), else its clause, sentence,
@@ -675,7 +301,7 @@ def _year(ctx: _DocContext, tr: TargetRules, v: _Value, own: tuple[int, int], cl
             pre = (m.group("pre") or "").strip().lower()
             if pre.startswith("so với"):
                 continue
-            if ctx.is_blocked(m.start("y"), m.end("y")) or _VISION_RE.search(text, max(0, m.start() - 30), m.start()):
+            if ctx.is_blocked(m.start("y"), m.end("y")) or VISION_RE.search(text, max(0, m.start() - 30), m.start()):
                 continue  # a cited document's date; "tầm nhìn đến năm 2050"
             d = abs(m.start() - v.start)
             seen.add(int(m.group("y")))
@@ -725,9 +351,9 @@ def judge_values(doc: Doc):
     """(value text, decision, Target or None) for every value with a unit, in text order: the
     decision ("yes: …" / "no: …") says which rule kept or dropped it."""
     tr = target_rules()
-    ctx = _DocContext(doc, tr)
+    ctx = TargetContext(doc, tr)
     text = ctx.text
-    values = _scan_values(ctx, tr) + _scan_word_values(ctx, tr)
+    values = scan_values(ctx, tr) + scan_word_values(ctx, tr)
     values.sort(key=lambda x: x.start)
     assignments = _assignment_index(doc)
     prev_end = -1
@@ -735,7 +361,7 @@ def judge_values(doc: Doc):
     last_indicator = ""
     price_clause = -1     # the clause of the last value rejected as a price, fee or rate
     for i, v in enumerate(values):
-        c_start, c_break = _clause_start(ctx, tr, v.start)
+        c_start, c_break = clause_start(ctx, tr, v.start)
         left_lo = max(c_start, prev_end if prev_end <= v.start else c_start)
         if v.table:
             c_start = left_lo = max(v.table[0], prev_end if prev_end <= v.table[0] else v.table[0])
@@ -747,15 +373,15 @@ def judge_values(doc: Doc):
             am = pat.match(right)
             if am:
                 after = am.end()
-        s_lo, s_hi = _sentence(ctx, tr, v.start, v.end)
+        s_lo, s_hi = sentence_bounds(ctx, tr, v.start, v.end)
         sentence = text[s_lo:s_hi]
-        headings = _LazyHeadings(ctx, v.start)
+        headings = LazyHeadings(ctx, v.start)
         carried = (last is not None and last[0] == left_lo and last[2] == v.kind
                    and bool(tr.list_continuation_re.search(left[:len(left) - stack_len], timeout=_T)))
         if carried and not stack and last[1] in ("<=", ">=", ">", "<") and v.kind != "percent" \
                 and last[3] == v.unit_norm and len(left.split()) <= 8:
             cmp_ = last[1]  # "ít nhất một trường mầm non, một trường tiểu học …"
-        c_end = _clause_end(ctx, tr, v.end + after)
+        c_end = clause_end(ctx, tr, v.end + after)
         clause = text[c_start:c_end]
         if c_start == price_clause and v.kind in ("money", "percent"):
             why = "no: price, fee, tax or salary (same clause)"  # "giảm từ 9,0%/năm … xuống 7,8%/năm"
@@ -770,7 +396,7 @@ def judge_values(doc: Doc):
         # previous clause when this one is only "…: 100%"
         ind_lo = v.start - stack_len if carried else left_lo
         if not text[left_lo:v.start - stack_len].strip(" ,") and c_break == ":":
-            p_start, _ = _clause_start(ctx, tr, max(ctx.lo, c_start - 1))
+            p_start, _ = clause_start(ctx, tr, max(ctx.lo, c_start - 1))
             ind_lo = max(p_start, prev_end) if prev_end < c_start else p_start
         next_start = c_end
         for x in values[i + 1:i + 4]:
@@ -856,4 +482,3 @@ def _assignment_at(assignments: list[tuple[int, int, str]], pos: int) -> str | N
 @component("targets")
 def targets(doc: Doc) -> None:
     doc.spans["targets"] = find_targets(doc)
-
