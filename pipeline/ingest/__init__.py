@@ -166,7 +166,9 @@ def read(path: str, *, ocr: str = "auto") -> RawDocument:
     if not head:
         raise IngestError(f"{path}: the file is empty (0 bytes); nothing to read", stage="read", error_type="empty", path=path)
     sniffed = sniff(head)
-    if sniffed and sniffed != ext and not (sniffed == ".docx" and ext not in (".txt", ".html", ".htm", ".pdf", "")):
+    # trust the first bytes over the name where names are known to lie: a "text" file that is a
+    # PDF or a Word file, a .doc that is really a .docx and the other way round
+    if sniffed and sniffed != ext and (ext in (".txt", ".text", "") or {ext, sniffed} == {".doc", ".docx"}):
         ext = sniffed
     reader = READERS.get(ext)
     if reader is None:

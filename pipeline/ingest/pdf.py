@@ -138,6 +138,15 @@ def text_lines(page, page_no: int) -> list[Line]:
     return out
 
 
+def _has_ink(page) -> bool:
+    """Whether a page has anything an OCR could read: an image or many vector paths. A blank page
+    is not worth an OCR run."""
+    try:
+        return bool(page.get_images()) or len(page.get_drawings()) > 50
+    except Exception:
+        return True
+
+
 def is_stamp_only(lines: list[Line]) -> bool:
     """True when the page's text is nothing but a signature stamp (or nothing at all)."""
     rest = [ln for ln in lines if not _chrome()["stamp_key"].match(ln.text)]
@@ -447,6 +456,7 @@ def _open(ctx: Context):
     path = ctx.path
     try:
         with open(path, "rb") as fh:
+            head = fh.read(1024)
             fh.seek(0, 2)
             size = fh.tell()
             fh.seek(max(0, size - 2048))
@@ -457,6 +467,10 @@ def _open(ctx: Context):
     if size > ctx.limits.max_bytes:
         raise IngestError(f"{path}: the PDF is {size / 2**20:.0f} MB, over the {ctx.limits.max_bytes / 2**20:.0f} MB limit "
                           f"(VANBAN_MAX_FILE_MB)", stage="read", error_type="too_large", path=path)
+    if b"%PDF-" not in head:
+        kind = "an HTML page" if b"<html" in head.lower() else "empty" if not head.strip() else "something else"
+        raise IngestError(f"{path}: not a PDF (no %PDF header; the file is {kind}); a failed download? Get the "
+                          f"file again", stage="read", error_type="corrupt_pdf", path=path)
     pymupdf.TOOLS.mupdf_warnings(reset=True)
     try:
         doc = pymupdf.open(path, filetype="pdf")
@@ -506,7 +520,7 @@ def read_pdf(ctx: Context) -> RawDocument:
                                   stage="read", error_type="corrupt_pdf", path=ctx.path) from None
             rect = page.rect
             p = Page(i, rect.width, rect.height, lines)
-            need_ocr = ctx.ocr == "always" or is_stamp_only(lines) or garbled(lines)
+            need_ocr = (ctx.ocr == "always" or is_stamp_only(lines) or garbled(lines)) and _has_ink(page)
             if need_ocr:
                 scanned.append(i)
             else:

@@ -72,8 +72,8 @@ def split_header(rows: list[list[str]]) -> tuple[list[str], list[list[str | None
         non_empty = [c for c in cells if c]
         if not non_empty or any(len(c) > 60 for c in non_empty):
             break
-        if first and not _STT_HEADER_RE.match(first) and n_header == 0 and len(non_empty) < 2:
-            break
+        if len(non_empty) < 2:
+            break  # a header row names at least two columns (a lone short cell is a row's tail)
         n_header += 1
     if n_header == 0:
         return [], rows
