@@ -50,6 +50,9 @@ def unit_at(text: str, pos: int, tr: TargetRules) -> tuple[int, str, str, str, s
     per = m.group("per")
     if per:
         suffix = " ".join(per.strip().lstrip("/").strip().lower().split())
+        for drop in tr.drop_suffixes:   # "triệu đồng/người/năm" → "triệu đồng/người"
+            if suffix.endswith("/" + drop):
+                suffix = suffix[: -len(drop) - 1]
         if suffix not in tr.drop_suffixes:
             written += "/" + suffix
             norm += "/" + suffix

@@ -178,6 +178,8 @@ def _judge(ctx: TargetContext, tr: TargetRules, v: Value, left: str, right: str,
     verb = bool(tr.count_verbs_re.search(left[-80:], timeout=_T))
     if v.word_number or carried:
         return "yes: list or word number"
+    if kind == "multiple":
+        return "yes: multiple"   # its verb was checked above ("gấp 30 lần", "tăng 2,4 lần")
     if kind == "percent":
         stripped = _strip_indicator(tr, left)
         item_start = not stripped and not stack and right.lstrip()[:1].isalpha()
