@@ -4,7 +4,6 @@ Exit status everywhere: 0 success, 1 a document (or a check) failed, 2 usage err
 """
 from __future__ import annotations
 
-import os
 import sys
 
 import click

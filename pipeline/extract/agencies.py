@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import threading
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,29 +25,7 @@ import regex
 
 from .. import rules
 from ..models import AgencyMention
-from ..textutil import fold
-
-# Old tone placement at the END of a syllable only ("hoà" -> "hòa", "Uỷ" -> "Ủy"); inside a
-# closed syllable the old and new rules agree ("đoàn", "hoàn"), and "qu" is a consonant ("quý").
-_OLD_TONE_RE = regex.compile(r"(?<![qQ])([oO][àáảãạ]|[oO][èéẻẽẹ]|[uU][ỳýỷỹỵ])(?!\w)")
-_TONE_MOVE = {"à": "a", "á": "a", "ả": "a", "ã": "a", "ạ": "a", "è": "e", "é": "e", "ẻ": "e",
-              "ẽ": "e", "ẹ": "e", "ỳ": "y", "ý": "y", "ỷ": "y", "ỹ": "y", "ỵ": "y"}
-_TONE_OF = {"à": "\u0300", "á": "\u0301", "ả": "\u0309", "ã": "\u0303", "ạ": "\u0323",
-            "è": "\u0300", "é": "\u0301", "ẻ": "\u0309", "ẽ": "\u0303", "ẹ": "\u0323",
-            "ỳ": "\u0300", "ý": "\u0301", "ỷ": "\u0309", "ỹ": "\u0303", "ỵ": "\u0323"}
-
-
-def _modern(m: regex.Match) -> str:
-    first, second = m.group(1)[0], m.group(1)[1]
-    low = second.lower()
-    plain = _TONE_MOVE[low]
-    plain = plain.upper() if second.isupper() else plain
-    return unicodedata.normalize("NFC", first + _TONE_OF[low]) + plain
-
-
-def modern_tones(s: str) -> str:
-    """"Uỷ ban" -> "Ủy ban", "hoà" -> "hòa"; "đoàn", "quý" unchanged."""
-    return _OLD_TONE_RE.sub(_modern, s)
+from ..textutil import fold, modern_tones
 
 __all__ = ["parse_agency_list", "find_agencies", "canonical_name", "current_name", "stats",
            "title_name", "warm_up"]
@@ -983,12 +960,11 @@ def _may_open(text: str, pos: int, limit: int) -> bool:
     """Cheap test on the first few words: can an agency list start at pos? Most clause starts
     ("Trường hợp …", "Tổ chức thực hiện …", "Các khoản chi …") are rejected here."""
     T = _tables()
-    words = _TOKEN_RE.findall(text, pos, min(limit, pos + 48))[:7]
-    if not words:
-        return False
     openers = _openers()
-    if _fold(words[0]) not in openers:
-        return False
+    first = _TOKEN_RE.match(text, pos, min(limit, pos + 48))
+    if not first or _fold(first.group(0)) not in openers:
+        return False  # most clause starts end here, before any list is built
+    words = _TOKEN_RE.findall(text, pos, min(limit, pos + 48))[:7]
     toks = [_Tok(w, 0, 0, _fold(w), w[:1].isupper(), 0, w[:1].isalnum()) for w in words]
     i = 1 if toks[0].key == "cho" else 0
     h = T.honorifics.match(toks, i)

@@ -504,8 +504,8 @@ class _Extractor:
                 continue
             if sec is None and ls < (secs[0].start if secs else end):
                 continue  # the preamble before the first item
-            clauses = self.inner_clauses(ls, le, cues_only=sec is None)
-            clauses = [c for c in clauses if c.mode or sec is not None]
+            # an uncovered paragraph assigns only through a cue ("Giao …", "…, yêu cầu …")
+            clauses = [c for c in self.inner_clauses(ls, le, cues_only=True) if c.mode]
             for k, c in enumerate(clauses):
                 c_end = clauses[k + 1].start if k + 1 < len(clauses) else le
                 self.emit(sec.path if sec else "", ls if k == 0 else c.start, c_end, c.mode or default_mode,

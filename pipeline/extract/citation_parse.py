@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import regex
 
 from .. import rules
-from ..textutil import fold, is_upper_text, safe_date
+from ..textutil import fold, is_upper_text, modern_tones, safe_date
 from .citation_rules import CitationRules, Template, citation_rules, law_name_key
 
 _WORD_RE = regex.compile(r"[\p{L}\p{N}]+(?:[&'’][\p{L}\p{N}]+|[./]\p{L}+)*")
@@ -53,21 +53,6 @@ class Found:
     title_key: str | None = None      # the canonical spelling of a named law (gazetteer)
     list_index: int = 0               # position in a list sharing one type word
     extras: dict = field(default_factory=dict)
-
-
-# Old tone placement in an open syllable ("Uỷ ban", "hoà") → modern ("Ủy ban", "hòa"); a closed
-# syllable keeps its tone where it is ("hoạch", "toán").
-_OLD_TONE_RE = regex.compile(r"(?i:oà|oá|oả|oã|oạ|oè|oé|oẻ|oẽ|oẹ|uỳ|uý|uỷ|uỹ|uỵ)(?![\p{L}])")
-_TONE_SHIFT = {"oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa", "oè": "òe", "oé": "óe",
-               "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe", "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy"}
-
-
-def modern_tones(s: str) -> str:
-    def repl(m: regex.Match) -> str:
-        src = m.group(0)
-        new = _TONE_SHIFT[src.lower()]
-        return "".join(n.upper() if o.isupper() else n for o, n in zip(src, new))
-    return _OLD_TONE_RE.sub(repl, s)
 
 
 # --- numbers -----------------------------------------------------------------------------------

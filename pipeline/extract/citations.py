@@ -10,9 +10,7 @@ the reading is in citation_parse, the relations in citation_relations.
 """
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from ..components import component
@@ -92,76 +90,14 @@ def citation_keys_for_document(doc_type: str | None, doc_number: str | None,
     return keys
 
 
-def _link_key(key: str) -> str:
-    return fold(key).replace(" ", "")
-
-
-def _get(row: Any, name: str) -> Any:
-    if isinstance(row, Mapping):
-        return row.get(name)
-    return getattr(row, name, None)
-
-
-def _year(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.year
-    try:
-        return int(str(value)[:4])
-    except ValueError:
-        return None
-
-
-def _issuer_compatible(cited: str | None, issuer: str | None) -> bool:
-    if not cited or not issuer:
-        return True
-    a, b = fold(cited), fold(issuer)
-    return a in b or b in a
-
-
 def link_citations(citations: Iterable[Any], documents: Iterable[Any]) -> list[str | None]:
-    """cited_doc_id for each citation row, in the order given.
-
-    citations: rows (dicts, dataclasses or pandas itertuples) with doc_id, cited_key, cited_type,
-        cited_number, cited_date, cited_issuer.
-    documents: rows with doc_id, doc_type, doc_number, issue_date, issuer and optionally title.
-
-    A citation links to the document whose key it carries (type + number, or a law's name). When
-    several documents share the key (party numbers restart each term: "42-KL/TW"; every province
-    has a "01/CT-UBND") the cited date's year and the issuer choose; a citation that stays
-    ambiguous, or that names another year or issuer, is left unlinked. A document never links
-    to itself.
+    """cited_doc_id for each citation row, in the order given (see linking.CitationLinker).
 
     For DataFrames: `df["cited_doc_id"] = link_citations(df.to_dict("records"),
     docs.to_dict("records"))`.
     """
-    by_key: dict[str, list[Any]] = defaultdict(list)
-    for d in documents:
-        for k in citation_keys_for_document(_get(d, "doc_type"), _get(d, "doc_number"), _get(d, "title")):
-            by_key[_link_key(k)].append(d)
-    out: list[str | None] = []
-    for c in citations:
-        cands = by_key.get(_link_key(_get(c, "cited_key") or ""), [])
-        cands = [d for d in cands if _get(d, "doc_id") != _get(c, "doc_id")]
-        year = _year(_get(c, "cited_date"))
-        if year is not None:
-            cands = [d for d in cands if _year(_get(d, "issue_date")) in (None, year)]
-        cands = [d for d in cands if _issuer_compatible(_get(c, "cited_issuer"), _get(d, "issuer"))]
-        if len(cands) > 1 and year is not None:
-            exact = [d for d in cands if _year(_get(d, "issue_date")) == year]
-            cands = exact or cands
-        out.append(_get(cands[0], "doc_id") if len(cands) == 1 else None)
-    return out
+    from .linking import CitationLinker
 
+    linker = CitationLinker(documents)
+    return [linker.resolve(c) for c in citations]
 
-def citation_rows(doc: Doc, cits: Sequence[Citation] | None = None) -> list[dict]:
-    """The citations of `doc` as citations.parquet rows (without cited_doc_id)."""
-    cits = doc.spans.get("citations", []) if cits is None else cits
-    return [{
-        "doc_id": doc.doc_id, "citation_id": f"{doc.doc_id}:c{i}", "start": c.start, "end": c.end,
-        "text": c.text, "cited_type": c.cited_type, "cited_number": c.cited_number,
-        "cited_date": c.cited_date, "cited_issuer": c.cited_issuer, "cited_title": c.cited_title,
-        "relation": c.relation, "cited_key": c.cited_key, "cited_doc_id": c.cited_doc_id,
-        "cited_term": c.cited_term,
-    } for i, c in enumerate(cits)]
