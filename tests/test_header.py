@@ -18,7 +18,7 @@ FIELDS = ["doc_type", "doc_number", "issuer", "issue_date", "place", "title", "s
 EXPECTED = {
     "d02_ct_010_ubnd.txt": ("Chỉ thị", "010/CT-UBND", "Ủy ban nhân dân tỉnh Đắk Lắk", "2025-11-17", "Đắk Lắk", "Trương Công Thái", "Phó Chủ tịch"),
     "d03_kh_153_ubnd.txt": ("Kế hoạch", "153/KH-UBND", "Ủy ban nhân dân thành phố Cần Thơ", "2025-11-17", "Cần Thơ", "Trương Cảnh Tuyên", "Chủ tịch"),
-    "d05_kh_174_ubnd.txt": ("Kế hoạch", "174/KH-UBND", "Ủy ban nhân dân thành phố Hồ Chí Minh", "2025-11-18", "Thành phố Hồ Chí Minh", "Trần Thị Diệu Thúy", "Phó Chủ tịch"),
+    "d05_kh_174_ubnd.txt": ("Kế hoạch", "174/KH-UBND", "Ủy ban nhân dân Thành phố Hồ Chí Minh", "2025-11-18", "Thành phố Hồ Chí Minh", "Trần Thị Diệu Thúy", "Phó Chủ tịch"),
     "d07_kh_624_ubnd.txt": ("Kế hoạch", "624/KH-UBND", "Ủy ban nhân dân tỉnh Hà Tĩnh", "2025-11-19", "Hà Tĩnh", "Nguyễn Thị Nguyệt", "Phó Chủ tịch"),
     "d10_cd_230_ttg.txt": ("Công điện", "230/CĐ-TTg", "Thủ tướng Chính phủ", "2025-11-26", "Hà Nội", "Nguyễn Hòa Bình", "Phó Thủ tướng"),
     "d14_tb_636_vpcp.txt": ("Thông báo", "636/TB-VPCP", "Văn phòng Chính phủ", "2025-11-24", "Hà Nội", "Phạm Mạnh Cường", "Phó Chủ nhiệm"),

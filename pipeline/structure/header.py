@@ -97,11 +97,11 @@ def recase(upper: str, text: str) -> str:
     if not words:
         return upper
     pattern = r"(?<!\w)" + r"\s+".join(regex.escape(w) for w in words) + r"(?!\w)"
+    r = header_rules()
     for m in regex.finditer(pattern, text, flags=regex.IGNORECASE):
         found = m.group(0)
         if has_lower(found) and not is_upper_text(found):
-            return " ".join(found.split())
-    r = header_rules()
+            return _proper_words(" ".join(found.split()), r)
     low = upper.lower()
     out = low[:1].upper() + low[1:]
     for unit in sorted(r.admin_units, key=len, reverse=True):
@@ -110,9 +110,14 @@ def recase(upper: str, text: str) -> str:
             name = " ".join(w[:1].upper() + w[1:] for w in m.group(1).split())
             out = out[: m.start(1)] + name
             break
+    return _proper_words(out, r)
+
+
+def _proper_words(name: str, r: _HeaderRules) -> str:
+    """Words that keep their capitals inside a name ("Chính phủ", "Thành phố Hồ Chí Minh")."""
     for word in r.proper_words:
-        out = regex.sub(rf"(?<!\w){regex.escape(word.lower())}(?!\w)", word, out)
-    return out
+        name = regex.sub(rf"(?<!\w){regex.escape(word)}(?!\w)", word, name, flags=regex.IGNORECASE)
+    return name
 
 
 def case_title(raw: str) -> str:
