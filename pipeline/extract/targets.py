@@ -326,13 +326,16 @@ def _year(ctx: TargetContext, tr: TargetRules, v: Value, own: tuple[int, int], c
     return ctx.title_year
 
 
+_TI_RE = regex.compile(r"(?<!\w)tỉ(?!\w)")
+
+
 def indicator_key(indicator: str, verb: str = "", lead: str = "", unit_norm: str = "") -> str | None:
-    """The canonical key (rules/indicators.yaml) of an indicator, or None."""
+    """The canonical key (rules/indicators.yaml) of an indicator, or None: tried on the
+    indicator and its verb, then with the lead of its sentence in front."""
     tr = target_rules()
-    first = fold(f"{indicator} {verb}")
-    tries = [first]
+    tries = [_TI_RE.sub("tỷ", fold(f"{indicator} {verb}"))]
     if lead:
-        tries.append(fold(f"{lead} | {indicator} {verb}"))
+        tries.append(_TI_RE.sub("tỷ", fold(f"{lead} {indicator} {verb}")))
     for text in tries:
         for key, pats, nots, units in tr.indicator_keys:
             if units and unit_norm in units:
@@ -341,8 +344,6 @@ def indicator_key(indicator: str, verb: str = "", lead: str = "", unit_norm: str
                 return key
     return None
 
-
-# --- the finder -------------------------------------------------------------------------------------
 
 def find_targets(doc: Doc) -> list[Target]:
     """Every numeric target of the document, in text order."""
