@@ -249,12 +249,26 @@ def words_to_lines(words: list[dict], px_per_pt: float, page_no: int) -> list[Li
             if statistics.mean(confs) < 45 and (len(kept) < 3 or letters < 6):
                 continue  # handwriting, seal or stamp fragments
             text = repair(" ".join(w["text"] for w in kept))
+            if _ocr_stamp_re().match(text):
+                continue
             x0 = min(w["x0"] for w in kept) / px_per_pt
             x1 = max(w["x1"] for w in kept) / px_per_pt
             y0 = min(w["y0"] for w in kept) / px_per_pt
             y1 = max(w["y1"] for w in kept) / px_per_pt
             out.append(Line(x0, y0, x1, y1, text, size=round(h / px_per_pt / 0.7, 1), page=page_no))
     return out
+
+
+def _ocr_stamp_re() -> regex.Pattern:
+    global _STAMP_RE
+    if _STAMP_RE is None:
+        from .. import rules
+        pats = rules.load("chrome.yaml").get("ocr_stamp_lines", [])
+        _STAMP_RE = regex.compile("|".join(f"(?:{p})" for p in pats) or r"(?!)")
+    return _STAMP_RE
+
+
+_STAMP_RE: regex.Pattern | None = None
 
 
 # --- repairs of numbers and dates -------------------------------------------------------------
@@ -295,6 +309,124 @@ def repair(text: str) -> str:
     return _DATE_RE.sub(date, text)
 
 
+# --- diacritics: choosing between readings with a syllable-pair model -----------------------
+
+class SyllableModel:
+    """Counts of syllables and syllable pairs (rules/encodings/vi_syllable_counts.tsv).
+
+    Tesseract's Vietnamese model often reads the right letters with the wrong marks ("Chú tịch",
+    "đê nghị", "cơ cẩu"). Every reading with the same bare letters is a candidate; the one that
+    fits its neighbours best replaces the OCR word when it fits much better (a factor of e^10),
+    so correct words, names and rare words are left alone.
+    """
+
+    MARGIN = 10.0
+
+    def __init__(self, path) -> None:
+        from ..textutil import ascii_fold, fold
+
+        self.uni: dict[str, int] = {}
+        self.bi: dict[tuple[str, str], int] = {}
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("#") or line.startswith("first\t"):
+                    continue
+                a, b, c = line.rstrip("\n").split("\t")
+                if b:
+                    self.bi[(a, b)] = int(c)
+                else:
+                    self.uni[a] = int(c)
+        self.total = sum(self.uni.values()) or 1
+        self.by_skeleton: dict[str, list[str]] = {}
+        for w in self.uni:
+            self.by_skeleton.setdefault(ascii_fold(w), []).append(w)
+        self._fold = fold
+        self._ascii_fold = ascii_fold
+
+    def _p_uni(self, w: str) -> float:
+        import math
+        return math.log((self.uni.get(w, 0) + 0.5) / self.total)
+
+    def _p_bi(self, a: str, b: str) -> float:
+        import math
+        ca = self.uni.get(a, 0)
+        pb = (self.uni.get(b, 0) + 0.5) / self.total
+        if not ca:
+            return math.log(pb)
+        lam = 20.0
+        return math.log((self.bi.get((a, b), 0) + lam * pb) / (ca + lam))
+
+    def score(self, prev: str | None, w: str, nxt: str | None) -> float:
+        s = self._p_uni(w) if prev is None else self._p_bi(prev, w)
+        if nxt is not None:
+            s += self._p_bi(w, nxt) - self._p_uni(nxt)
+        return s
+
+    def correct_line(self, line: str) -> str:
+        toks = list(_WORD_TOKEN_RE.finditer(line))
+        if not toks:
+            return line
+        low = [t.group(0).lower() for t in toks]
+        out = list(low)
+        for i, w in enumerate(low):
+            if w.isascii() and w not in self.uni and len(w) > 1 and toks[i].group(0)[:1].isupper():
+                continue  # names and codes in capitals ("TTg", "BNV")
+            cands = self.by_skeleton.get(self._ascii_fold(w))
+            if not cands or (len(cands) == 1 and cands[0] == w):
+                continue
+            adjacent = lambda j, k: toks[k].start() - toks[j].end() <= 1
+            prev = out[i - 1] if i > 0 and adjacent(i - 1, i) else None
+            nxt = low[i + 1] if i + 1 < len(low) and adjacent(i, i + 1) else None
+            base = self.score(prev, w, nxt)
+            best, best_s = w, base
+            for c in cands:
+                if c == w or self._fold(c) == self._fold(w):
+                    continue  # "hoà"/"hòa": the same word in the old tone placement
+                sc = self.score(prev, c, nxt)
+                if sc > best_s:
+                    best, best_s = c, sc
+            if best != w and best_s - base > self.MARGIN:
+                out[i] = best
+        if out == low:
+            return line
+        parts, last = [], 0
+        for t, new, old in zip(toks, out, low):
+            parts.append(line[last:t.start()])
+            parts.append(t.group(0) if new == old else _same_case(t.group(0), new))
+            last = t.end()
+        parts.append(line[last:])
+        return "".join(parts)
+
+
+_WORD_TOKEN_RE = regex.compile(r"\p{L}+")
+
+
+def _same_case(src: str, word: str) -> str:
+    if len(src) > 1 and src.isupper():
+        return word.upper()
+    if src[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+_MODEL: SyllableModel | None = None
+
+
+def syllable_model() -> SyllableModel:
+    global _MODEL
+    if _MODEL is None:
+        from .. import rules
+        _MODEL = SyllableModel(rules.RULES_DIR / "encodings" / "vi_syllable_counts.tsv")
+    return _MODEL
+
+
+def correct_diacritics(lines: list[Line]) -> list[Line]:
+    model = syllable_model()
+    for ln in lines:
+        ln.text = model.correct_line(ln.text)
+    return lines
+
+
 # --- pages ------------------------------------------------------------------------------------
 
 def ocr_image(arr: np.ndarray, px_per_pt: float, page_no: int, timeout: float) -> list[Line]:
@@ -302,7 +434,7 @@ def ocr_image(arr: np.ndarray, px_per_pt: float, page_no: int, timeout: float) -
         path = os.path.join(tmp, f"p{page_no}.pgm")
         write_pgm(arr, path)
         tsv = run_tesseract(path, int(round(px_per_pt * 72)), timeout)
-    return words_to_lines(tsv_words(tsv), px_per_pt, page_no)
+    return correct_diacritics(words_to_lines(tsv_words(tsv), px_per_pt, page_no))
 
 
 def ocr_pages(doc, page_numbers: list[int], ctx: Context) -> dict[int, tuple[list[Line], str | None]]:
