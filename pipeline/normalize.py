@@ -224,6 +224,11 @@ def wrap_width(lines: list[str]) -> int | None:
     return p90 if near >= 0.2 else None
 
 
+def _ends_sentence(line: str) -> bool:
+    """Whether the line ends a sentence (only its tail is looked at: the pattern is end-anchored)."""
+    return bool(_TERMINAL_RE.search(line, max(0, len(line) - 6)))
+
+
 def _starts_lower(s: str) -> bool:
     for ch in s:
         if ch.isalpha():
@@ -258,7 +263,7 @@ def _should_join(prev: str, nxt: str, prev_is_first: bool, width: int) -> bool:
         return False  # stray symbols ("[" left by a signature image) stand alone
     if lr.field_line.match(nxt):
         return False  # "Cơ quan chủ trì: …" of a table row or a field-style item
-    if lr.authority.match(nxt) or lr.signer_title_end.search(prev):
+    if lr.authority.match(nxt) or lr.signer_title_end.search(prev, max(0, len(prev) - 24)):
         return False  # signature block lines: "TM. ỦY BAN NHÂN DÂN" / "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH"
     prev_upper, nxt_upper = is_upper_text(prev), is_upper_text(nxt)
     if prev_upper and not nxt_upper and has_lower(_first_word(nxt)):
@@ -268,15 +273,15 @@ def _should_join(prev: str, nxt: str, prev_is_first: bool, width: int) -> bool:
     full = len(prev) >= width - 12
     if lr.strong_marker.match(nxt):
         last = prev.rsplit(" ", 1)[-1].lower()
-        return full and not _TERMINAL_RE.search(prev) and last in {"điều", "khoản", "điểm", "số", "mục", "tại"}
+        return full and not _ends_sentence(prev) and last in {"điều", "khoản", "điểm", "số", "mục", "tại"}
     if lr.weak_marker.match(nxt):
         # "… kinh tế\n- xã hội" is a wrap; "…;\n- Rà soát" starts a bullet
-        return full and not (_TERMINAL_RE.search(prev) or _COLON_END_RE.search(prev))
-    if lr.preamble_start.match(nxt) and (_TERMINAL_RE.search(prev) or not full):
+        return full and not (_ends_sentence(prev) or _COLON_END_RE.search(prev, max(0, len(prev) - 6)))
+    if lr.preamble_start.match(nxt) and (_ends_sentence(prev) or not full):
         return False
-    if _TERMINAL_RE.search(prev):
+    if _ends_sentence(prev):
         return full
-    if _COLON_END_RE.search(prev):
+    if _COLON_END_RE.search(prev, max(0, len(prev) - 6)):
         return full and _starts_lower(nxt)
     if full:
         return True

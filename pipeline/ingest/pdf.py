@@ -573,8 +573,8 @@ def layout_text(pages: list[Page]) -> str:
 def _ranges(nums: list[int]) -> str:
     out = []
     for n in nums:
-        if out and out[-1][1] == n:
-            out[-1][1] = n + 1
+        if out and out[-1][1] == n + 1:
+            out[-1][1] = n + 2
         else:
             out.append([n + 1, n + 2])
     return ", ".join(f"{a}" if b == a + 1 else f"{a}-{b - 1}" for a, b in out)

@@ -36,6 +36,13 @@ class _Marker:
 
 
 @functools.lru_cache(maxsize=1)
+def _any_marker() -> regex.Pattern:
+    """All markers in one pattern: most lines fail it at once, before the markers are tried in turn."""
+    data = rules.load("outline.yaml")
+    return regex.compile("|".join(f"(?:{m['pattern'].replace('(?P<num>', '(?:')})" for m in data["markers"]))
+
+
+@functools.lru_cache(maxsize=1)
 def _markers() -> tuple[list[_Marker], dict[str, int], regex.Pattern, regex.Pattern]:
     data = rules.load("outline.yaml")
     markers = [_Marker(m["kind"], regex.compile(m["pattern"]), bool(m.get("upper_only"))) for m in data["markers"]]
@@ -57,6 +64,8 @@ class _Item:
 
 def match_marker(line: str) -> tuple[str, str, int] | None:
     """(kind, number, end of marker) for an item marker at the start of `line`."""
+    if not _any_marker().match(line):
+        return None
     markers, _, _, _ = _markers()
     for m in markers:
         mm = m.pattern.match(line)
