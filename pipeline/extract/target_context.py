@@ -86,7 +86,7 @@ class TargetContext:
                 or tr.normative_title_re.search(meta.title or "") \
                 or not tr.objective_vocabulary_re.search(self.text):
             self.mode = "normative"
-        elif not dtype:
+        elif not dtype and not tr.document_markers_re.search(self.text, 0, min(n, 2500)):
             self.mode = "narrative"
         else:
             self.mode = "plan"

@@ -91,6 +91,7 @@ class TargetRules:
     rule_heading_re: regex.Pattern
     normative_title_re: regex.Pattern
     objective_vocabulary_re: regex.Pattern
+    document_markers_re: regex.Pattern
     attribute_re: regex.Pattern
     narrative_objective_re: regex.Pattern
     condition_re: regex.Pattern
@@ -216,6 +217,7 @@ def target_rules() -> TargetRules:
         rule_heading_re=regex.compile(t["rule_headings"], _FLAGS),
         normative_title_re=regex.compile(t["normative_titles"], _FLAGS),
         objective_vocabulary_re=regex.compile(t["objective_vocabulary"]),
+        document_markers_re=regex.compile(t["document_markers"]),
         attribute_re=regex.compile(t["attribute_left"], _FLAGS),
         narrative_objective_re=regex.compile(t["narrative_objective_cues"], _FLAGS),
         condition_re=regex.compile(t["condition_left"], _FLAGS),
