@@ -84,6 +84,8 @@ class TargetRules:
     normative_line_re: regex.Pattern
     programme_re: regex.Pattern
     ordinal_left_re: regex.Pattern
+    description_re: regex.Pattern
+    indicator_cut_re: regex.Pattern
     ordinal_count_re: regex.Pattern
     price_left_re: regex.Pattern
     price_unit_suffixes: frozenset[str]
@@ -210,6 +212,8 @@ def target_rules() -> TargetRules:
         normative_line_re=regex.compile(t["normative_type_line"]),
         programme_re=regex.compile(t["programme_name_left"], regex.V0),
         ordinal_left_re=regex.compile(t["ordinal_left"], _FLAGS),
+        description_re=regex.compile(t["description_left"], _FLAGS),
+        indicator_cut_re=regex.compile(t["indicator_cut"], _FLAGS),
         ordinal_count_re=regex.compile(t["ordinal_left_count"], _FLAGS),
         price_left_re=regex.compile(t["price_left"], _FLAGS),
         price_unit_suffixes=frozenset(t["price_unit_suffixes"]),

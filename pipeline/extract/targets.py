@@ -43,8 +43,6 @@ from .target_rules import TargetRules, first_token, target_rules
 from .target_values import Value, scan_values, scan_word_values
 
 _MAX_INDICATOR = 220   # characters of an indicator phrase
-_OPEN_QUOTE_RE = regex.compile(r"[“\"]")
-_CLOSE_QUOTE_RE = regex.compile(r"[”\"]")
 
 
 def _comparator(tr: TargetRules, left: str, right: str, value: Value) -> tuple[str, str, int]:
@@ -102,13 +100,12 @@ def _future_cue(ctx: TargetContext, pattern: regex.Pattern, text: str) -> bool:
 
 
 def _inside_quotes(left: str) -> bool:
-    o = [m.start() for m in _OPEN_QUOTE_RE.finditer(left)]
-    if not o:
-        return False
-    c = [m.start() for m in _CLOSE_QUOTE_RE.finditer(left)]
-    if "\"" in left:
-        return left.count("\"") % 2 == 1 or (bool(o) and (not c or o[-1] > c[-1]) and "“" in left)
-    return not c or o[-1] > c[-1]
+    """True when a quotation opened in the clause is still open at the value (a quoted title:
+    Đề án “Đầu tư xây dựng ít nhất 01 triệu căn hộ …”)."""
+    curly_open = left.rfind("“")
+    if curly_open >= 0 and curly_open > left.rfind("”"):
+        return True
+    return left.count('"') % 2 == 1
 
 
 def _judge(ctx: TargetContext, tr: TargetRules, v: Value, left: str, right: str, cmp_: str,
@@ -197,7 +194,7 @@ def _judge(ctx: TargetContext, tr: TargetRules, v: Value, left: str, right: str,
     if reach or (explicit_bound and kind == "count"):
         return "yes: count with bound or level"
     if verb:
-        if regex.search(r"(?i)(?<!\w)có(?:\h+[[:alpha:]]+){0,3}\h*$", left[-80:]) and not (objective or head_objective):
+        if tr.description_re.search(left[-80:], timeout=_T) and not (objective or head_objective):
             return "no: description (có)"  # "có 34 đơn vị"
         return "yes: committing verb"
     if stack and objective:
@@ -215,7 +212,7 @@ def _strip_indicator(tr: TargetRules, s: str) -> str:
         s = tr.strip_left_re.sub("", s, count=1).strip(" ,;:\t")
         s = tr.strip_right_re.sub("", s, count=1).strip(" ,;:\t")
     # keep what follows the last "phấn đấu"/"bảo đảm" inside a long phrase
-    m = regex.search(r"(?i)^.*(?<!\w)(?:phấn đấu|bảo đảm|đảm bảo|trong đó|mục tiêu|chỉ tiêu \d+\h*:)\h*,?\h+(?=\S)", s)
+    m = tr.indicator_cut_re.search(s, timeout=_T)
     if m and len(s) - m.end() > 3:
         s = s[m.end():]
     if len(s) > _MAX_INDICATOR:
