@@ -156,3 +156,66 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
         for name, data in files.items():
             zf.writestr(name, data)
     return buf.getvalue()
+
+
+def make_layout_pdf(path: str | os.PathLike) -> dict[str, str]:
+    """A two-page PDF drawn line by line (ASCII text, built-in font): a running header and page
+    numbers on both pages, indented paragraphs wrapped at a fixed width, one paragraph running
+    over the page break, a raised footnote reference and a small-print footnote at the foot of
+    page 1. Returns the paragraphs as they should come out."""
+    import pymupdf
+
+    size, left, width, step = 12, 72, 450, 16
+    paras = {
+        "p1": "Article 1. The provincial departments shall review the water resources plan and report "
+              "the results to the People's Committee before the end of the second quarter of the year.",
+        "p2": "Article 2. The Department of Finance shall lead and coordinate with the districts to "
+              "allocate the budget for the monitoring network, and shall publish the list of wells "
+              "that must be closed; the districts shall inspect the wells on their territory every "
+              "quarter and keep a register of the inspections that were carried out, with the names "
+              "of the owners and the measures taken.",
+        "note": "[1] Decision 12 of the Prime Minister on the national water resources plan.",
+    }
+    font = pymupdf.Font("helv")
+
+    def wrap(text: str, first_indent: float) -> list[tuple[float, str]]:
+        lines, cur, x = [], "", left + first_indent
+        for word in text.split():
+            trial = f"{cur} {word}".strip()
+            if font.text_length(trial, size) > width - (x - left) and cur:
+                lines.append((x, cur))
+                cur, x = word, left
+            else:
+                cur = trial
+        lines.append((x, cur))
+        return lines
+
+    doc = pymupdf.open()
+    doc.new_page(width=595, height=842)
+    doc.new_page(width=595, height=842)
+    pages = [doc[0], doc[1]]
+    for n, page in enumerate(pages):
+        page.insert_text((200, 40), "OFFICIAL GAZETTE No 12 / 01-06-2026", fontsize=11, fontname="helv")
+        page.insert_text((520, 40), str(100 + n), fontsize=11, fontname="helv")
+    y = 100
+    for x, line in wrap(paras["p1"], 28):
+        pages[0].insert_text((x, y), line, fontsize=size, fontname="helv")
+        y += step
+    y += 10
+    p2_lines = wrap(paras["p2"], 28)
+    split = 3
+    y = 690
+    for x, line in p2_lines[:split]:
+        pages[0].insert_text((x, y), line, fontsize=size, fontname="helv")
+        y += step
+    # a raised, small footnote reference after the first line of paragraph 2
+    ref_x = p2_lines[0][0] + font.text_length(p2_lines[0][1], size) + 1
+    pages[0].insert_text((ref_x, 690 - 5), "1", fontsize=7, fontname="helv")
+    pages[0].insert_text((left, 790), "1 Decision 12 of the Prime Minister on the national water resources plan.",
+                         fontsize=9, fontname="helv")
+    y = 100
+    for x, line in p2_lines[split:]:
+        pages[1].insert_text((x, y), line, fontsize=size, fontname="helv")
+        y += step
+    doc.save(str(path))
+    return paras

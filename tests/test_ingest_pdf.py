@@ -9,7 +9,8 @@ import pytest
 from pipeline.ingest import IngestError, read
 
 from .conftest import DEV, annotate
-from .ingest_fixtures import make_encrypted_pdf, make_many_pages_pdf, make_pdf_without_pages, normalized
+from .ingest_fixtures import (make_encrypted_pdf, make_layout_pdf, make_many_pages_pdf, make_pdf_without_pages,
+                              normalized)
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +143,19 @@ def test_page_limit_for_a_1000_page_pdf(tmp_path, monkeypatch):
     with pytest.raises(IngestError) as err:  # allowed now, but blank pages hold no text (and are not OCR'd)
         read(str(path))
     assert err.value.error_type == "no_text"
+
+
+def test_layout_paragraphs_page_break_and_footnote(tmp_path):
+    path = tmp_path / "layout.pdf"
+    paras = make_layout_pdf(path)
+    raw = read(str(path))
+    lines = normalized(raw).split("\n")
+    assert "OFFICIAL GAZETTE" not in "\n".join(lines)
+    assert lines[0] == paras["p1"]
+    # paragraph 2 runs over the page break and is whole; its footnote reference is kept as [1]
+    first_line_end = lines[1].index(" ", 60)
+    assert lines[1].replace("[1]", "") == paras["p2"]
+    assert "[1]" in lines[1]
+    # the footnote follows the paragraph the page break cut
+    assert lines[2] == paras["note"]
+    assert len(lines) == 3 and first_line_end > 0

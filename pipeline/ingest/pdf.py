@@ -135,7 +135,30 @@ def text_lines(page, page_no: int) -> list[Line]:
             if abs(line["dir"][1]) > 0.1 or line["dir"][0] < 0:
                 continue  # vertical or upside-down text: margin notes, stamps
             out.extend(_span_lines(line, page_no))
-    return out
+    return _attach_note_refs(out)
+
+
+def _attach_note_refs(lines: list[Line]) -> list[Line]:
+    """A raised footnote number that MuPDF puts on a line of its own ("1" in small print just
+    above the end of a word) goes back into its text line as "[1]"."""
+    small = [ln for ln in lines if ln.text.isdigit() and len(ln.text) <= 3]
+    if not small:
+        return lines
+    drop = set()
+    for ref in small:
+        host = None
+        for ln in lines:
+            if ln is ref or ln.size < 1.2 * ref.size or id(ln) in drop:
+                continue
+            overlaps = ref.y0 < ln.y1 and ref.y1 > ln.y0 and (ref.y0 + ref.y1) / 2 < (ln.y0 + ln.y1) / 2
+            if overlaps and abs(ref.x0 - ln.x1) < ln.size:
+                host = ln
+                break
+        if host is not None:
+            host.text = f"{host.text}[{ref.text}]"
+            host.x1 = max(host.x1, ref.x1)
+            drop.add(id(ref))
+    return [ln for ln in lines if id(ln) not in drop]
 
 
 def _has_ink(page) -> bool:
