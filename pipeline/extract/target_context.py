@@ -24,7 +24,6 @@ _DATE_LINE_RE = regex.compile(r"ngày\h+\d{1,2}\h+tháng\h+\d{1,2}\h+năm\h+((?:
 _TITLE_YEAR_RE = regex.compile(
     r"(?i)(?<!tháng\h+\d{1,2}\h+)(?<!/)(?:năm|giai đoạn|thời kỳ|đến)\h+((?:19|20)\d{2})(?!\d)"
     r"(?:\h*[-–]\h*((?:19|20)\d{2})(?!\d))?")
-VISION_RE = regex.compile(r"(?i)tầm nhìn\h*(?:đến|tới)?\h*$")
 _LINE_HEADING_RE = regex.compile(
     r"(?m)^\h*(?:(?P<r0>(?:PHẦN|Phần|CHƯƠNG|Chương|MỤC|Mục)\h+\w+|[IVXL]{1,6}\h*[.\-–)])"
     r"|(?P<r1>\d{1,2}(?:\.\d{1,2}){0,3}\h*[.)\-–]?\h+(?=\p{Lu}))|(?P<r2>[a-zđ]\)\h+))"
@@ -59,6 +58,7 @@ class TargetContext:
     """Per-document facts the decisions need: body range, blocked spans, years, headings."""
 
     def __init__(self, doc: Doc, tr: TargetRules) -> None:
+        self.rules = tr
         self.doc = doc
         self.text = doc.text
         meta = doc.meta
@@ -107,7 +107,7 @@ class TargetContext:
         if not title:
             return None
         years = [int(m.group(2) or m.group(1)) for m in _TITLE_YEAR_RE.finditer(title)
-                 if not VISION_RE.search(title, max(0, m.start() - 30), m.start())]
+                 if not self.rules.vision_re.search(title, max(0, m.start() - 30), m.start())]
         return max(years) if years else None
 
     def is_blocked(self, start: int, end: int) -> bool:

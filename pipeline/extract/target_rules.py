@@ -116,6 +116,11 @@ class TargetRules:
     indicator_head_re: regex.Pattern
     linking_re: regex.Pattern
     year_re: regex.Pattern
+    unitless_after: tuple[str, ...]
+    unitless_left_re: regex.Pattern
+    owner_re: regex.Pattern
+    link_end_re: regex.Pattern
+    vision_re: regex.Pattern
     indicator_keys: list[tuple[str, list[regex.Pattern], list[regex.Pattern], frozenset[str]]]
 
 
@@ -250,5 +255,12 @@ def target_rules() -> TargetRules:
         indicator_head_re=regex.compile(t["indicator_heads"], _FLAGS),
         linking_re=regex.compile(t["linking_words"], _FLAGS),
         year_re=regex.compile(t["year"], _FLAGS),
+        unitless_after=tuple(t["unitless_after"]),
+        unitless_left_re=regex.compile(
+            "(?:" + "|".join(rf"(?<!\w){regex.escape(w)}" if w[:1].isalpha() else regex.escape(w)
+                             for w in t["unitless_after"]) + r")\h*$", _FLAGS),
+        owner_re=regex.compile(t["indicator_owner"], _FLAGS),
+        link_end_re=regex.compile(t["linking_words"] + r"\h*$", _FLAGS),
+        vision_re=regex.compile(t["vision_left"], _FLAGS),
         indicator_keys=keys,
     )

@@ -97,7 +97,7 @@ def scan_values(ctx: TargetContext, tr: TargetRules) -> list[Value]:
                         v2 = None
         table = None
         if unit is None:
-            if not text[max(0, s - 10):s].rstrip().endswith(_UNITLESS_TAILS):
+            if not text[max(0, s - 10):s].rstrip().endswith(tr.unitless_after):
                 continue
             v1 = parse_number(m.group("num"))
             if v1 is None:
@@ -132,8 +132,6 @@ def scan_values(ctx: TargetContext, tr: TargetRules) -> list[Value]:
     return out
 
 
-_UNITLESS_TAILS = ("đạt", "là", "khoảng", "mức", ":", ")", ">", "<", "≥", "≤")   # "đạt 18,02", "(%) > 50"
-_UNITLESS_LEFT_RE = regex.compile(r"(?i)(?<!\w)(?:đạt|là|khoảng|ở mức)\h*$|:\h*$")
 
 
 _PAREN_UNIT_RE = regex.compile(r"\((?P<u>[^()\n]{1,24})\)\s*(?:[<>≤≥]=?\h*)?$")
@@ -169,7 +167,7 @@ def _unit_from_indicator(ctx: TargetContext, tr: TargetRules, s: int, value: flo
     text = ctx.text
     if not tr.indicator_units:
         return None
-    if not _UNITLESS_LEFT_RE.search(text, max(ctx.lo, s - 12), s):
+    if not tr.unitless_left_re.search(text, max(ctx.lo, s - 12), s):
         return None
     lo = max(ctx.lo, s - 160)
     m = tr.clause_break_rev.search(text, lo, s, timeout=T)

@@ -31,7 +31,6 @@ from ..models import Target
 from ..textutil import fold
 from .target_context import (
     HEADING_MAX,
-    VISION_RE,
     LazyHeadings,
     TargetContext,
     clause_end,
@@ -224,8 +223,6 @@ def _strip_indicator(tr: TargetRules, s: str) -> str:
     return s.strip(" ,;:-–")
 
 
-_OWNER_RE = regex.compile(r"(?i)^(?:mỗi|của|tại|ở|trong|thuộc)(?!\w)")
-_LINK_END_RE = regex.compile(r"(?i)(?<!\w)(?:đạt|chiếm|còn|là|bằng|ở mức|tăng|giảm|lên|xuống)\h*$")
 
 
 def _indicator(ctx: TargetContext, tr: TargetRules, v: Value, ind_lo: int, cue_start: int,
@@ -262,7 +259,7 @@ def _indicator(ctx: TargetContext, tr: TargetRules, v: Value, ind_lo: int, cue_s
     short_left = bool(left) and len(left.split()) <= 6 and not tr.indicator_head_re.match(left)
     if v.kind == "count" and (right or short_left):
         noun = f"{v.unit} {right}".strip()
-        if left and _OWNER_RE.match(left):
+        if left and tr.owner_re.match(left):
             ind = f"số {noun} " + ("của " if left[:3].lower() == "mỗi" else "") + left[:1].lower() + left[1:]
         elif short_left:
             ind = f"{left} {noun}"
@@ -272,7 +269,7 @@ def _indicator(ctx: TargetContext, tr: TargetRules, v: Value, ind_lo: int, cue_s
         else:
             ind = left
         return " ".join(ind.split()), min(left_s, v.start), max(right_e, v.end)
-    linking = bool(tr.linking_re.search(cmp_stack)) or bool(_LINK_END_RE.search(left_raw.rstrip()))
+    linking = bool(tr.linking_re.search(cmp_stack)) or bool(tr.link_end_re.search(left_raw.rstrip()))
     if left and (linking or not right or tr.indicator_head_re.match(left)):
         return left, min(left_s, v.start), v.end
     if right:
@@ -300,7 +297,7 @@ def _year(ctx: TargetContext, tr: TargetRules, v: Value, own: tuple[int, int], c
             pre = (m.group("pre") or "").strip().lower()
             if pre.startswith("so với"):
                 continue
-            if ctx.is_blocked(m.start("y"), m.end("y")) or VISION_RE.search(text, max(0, m.start() - 30), m.start()):
+            if ctx.is_blocked(m.start("y"), m.end("y")) or tr.vision_re.search(text, max(0, m.start() - 30), m.start()):
                 continue  # a cited document's date; "tầm nhìn đến năm 2050"
             d = abs(m.start() - v.start)
             seen.add(int(m.group("y")))
