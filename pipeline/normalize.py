@@ -208,7 +208,7 @@ _BARE_MARKER_RE = regex.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*|[IVXL]{1,6}|[a-zđ]|
 _CONTINUATION_END = frozenset(
     "và của với các về cho tại trong theo số sở bộ cục ban ngày tháng năm hoặc để từ đến những là có "
     "được bằng trên dưới nhằm như mà thì nhưng vì do qua khi sau trước nếu ủy ubnd hđnd chi viện "
-    "tổng trung văn phòng một hai ba đốc tịch trưởng thư nhiệm thủ chủ phó".split()
+    "tổng trung văn phòng một hai ba đốc tịch trưởng thư nhiệm thủ chủ phó chánh giám viện".split()
 )
 
 

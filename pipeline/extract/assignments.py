@@ -184,6 +184,7 @@ class Context:
     lead: list[AgencyMention] = field(default_factory=list)
     co: list[AgencyMention] = field(default_factory=list)
     consumed: bool = False   # the sub-items were read as fields of this item: no rows of their own
+    weak: bool = False       # the agencies come from a list's introduction, not an item's preamble
 
 
 _INTRO_CUE_RE = regex.compile(r"(?:yêu\s+cầu|đề\s+nghị|giao|chỉ\s+thị|chỉ\s+đạo)\b(?=[^.;\n]*(?::\s*$|$))",
@@ -358,7 +359,7 @@ class _Extractor:
         if fields.lead or (kids and self._field_children(kids)):
             return self.field_item(s, kids, base)
         clause = self.clause(body_start, own_end)
-        ctx = Context(mode=base.mode, lead=base.lead, co=base.co)
+        ctx = Context(mode=base.mode, lead=base.lead, co=base.co, weak=base.weak)
         if clause:
             ctx = Context(mode=clause.mode or base.mode, lead=clause.lead, co=clause.co or [])
         elif kids:
@@ -368,9 +369,9 @@ class _Extractor:
             own_mode = intro_mode(text, body_start, own_end)
             intro = self.intro_clause(body_start, own_end)
             if intro:
-                ctx = Context(mode=intro.mode or own_mode or base.mode, lead=intro.lead, co=intro.co)
+                ctx = Context(mode=intro.mode or own_mode or base.mode, lead=intro.lead, co=intro.co, weak=True)
             elif own_mode:
-                ctx = Context(mode=own_mode, lead=base.lead, co=base.co)
+                ctx = Context(mode=own_mode, lead=base.lead, co=base.co, weak=base.weak)
         if kids:
             # a parent is a row of its own only when its text before the sub-items is a task
             if clause:
@@ -385,10 +386,12 @@ class _Extractor:
             co = clause.co or co_agencies_in(text, clause.task_start, s.end) or (base.co if not clause.lead else [])
             lead, mode = self.more_leads(clause.lead, clause.task_start, s.end), clause.mode or base.mode
             self.emit(s.path, s.start, s.end, mode, lead, co, clause.task_start, s.end)
-        elif base.lead:
+        elif base.lead and not (base.weak and self.inner_clauses(body_start, s.end)):
             co = base.co or co_agencies_in(text, body_start, s.end)
             self.emit(s.path, s.start, s.end, base.mode, base.lead, co, body_start, s.end)
         else:
+            # agencies named inside the item ("…; yêu cầu các bộ, ngành, ACV …") come before those
+            # of a list's introduction
             inner = self.inner_clauses(body_start, s.end)
             if inner:
                 lead = [a for c in inner for a in c.lead]

@@ -149,6 +149,13 @@ _TITLE_PREFIX_RE = regex.compile(r"^(?:PHÓ|Q\.|KT\.|TM\.)\s*")
 _ON_BEHALF_RE = regex.compile(r"^(?:TM|T/M|T\.M)")
 _ITEM_START_RE = regex.compile(r"^(?:[IVX]+|\d+)[.\-–]\s")
 _DIGIT_RE = regex.compile(r"\d")
+_VV_RE = regex.compile(r"^(?:V/v|V/V|v/v|Về việc)\b\s*\S")
+_BARE_NUMBER_RE = regex.compile(r"(?P<number>\d{1,6}[A-Za-z]?(?:\s*[/\-–]\s*[0-9A-Za-zĐđÐ&.]+)+)\s*$")
+# "UBND THÀNH PHỐ HÀ NỘI TRUNG TÂM PHỤC VỤ …" joined on one line: the unit after its parent body
+_PARENT_UNIT_RE = regex.compile(
+    r"^(?:BỘ|ỦY BAN NHÂN DÂN|UBND|TỔNG CỤC|TỈNH ỦY|THÀNH ỦY|HUYỆN ỦY|ĐẢNG ỦY|BAN CHẤP HÀNH)\b.*?\s+"
+    r"(?P<unit>(?:SỞ|CỤC|CHI CỤC|TỔNG CỤC|VỤ|VĂN PHÒNG|THANH TRA|BAN QUẢN LÝ|BAN|TRUNG TÂM|PHÒNG|KHO BẠC|"
+    r"BỆNH VIỆN|TRƯỜNG|VIỆN)\b.*)$")
 _LUU_ITEM_RE = regex.compile(r"^[-–]\s*Lưu\s*[:.]?\s*\S")
 _LUU_RE = regex.compile(r"^[-–]\s*Lưu")
 _NUMBER_SPACES_RE = regex.compile(r"\s*([/\-–])\s*")
@@ -249,7 +256,8 @@ def _title_block_end(lines: list[_Line], i: int, r: _HeaderRules, issuer_keys: s
             continue
         if r.separator.match(t) or r.attached_note.match(t):
             break
-        if taken and (fold(t) in issuer_keys or r.authority_line.match(t)):
+        if taken and (fold(t) in issuer_keys or r.authority_line.match(t)
+                      or (is_upper_text(t) and _looks_like_title(t) and len(t) <= 80)):
             break
         if r.body_start.match(t) or _ITEM_START_RE.match(t):
             break
@@ -276,12 +284,18 @@ def read_header(text: str) -> DocumentMeta:
     head = lines[:HEADER_LINES]
     motto_i = next((i for i, ln in enumerate(head) if r.motto.search(ln.text)), None)
 
-    # number
-    for ln in head[: (motto_i or 0) + 12]:
-        m = r.number_line.match(ln.text)
+    # number ("Số: 09/CT-UBND"; "Số:" alone with the number on the next line)
+    scan = head[: (motto_i or 0) + 12]
+    for k, ln in enumerate(scan):
+        m = r.number_line.match(ln.text.strip(" |"))
+        offset = ln.start + (len(ln.text) - len(ln.text.lstrip(" |")))
+        if m and not m.group("number").strip() and k + 1 < len(scan):
+            nxt = scan[k + 1]
+            m = _BARE_NUMBER_RE.match(nxt.text.strip(" |"))
+            offset = nxt.start + (len(nxt.text) - len(nxt.text.lstrip(" |")))
         if m and _DIGIT_RE.search(m.group("number")):
             meta.doc_number = clean_number(m.group("number"))
-            meta.number_span = (ln.start + m.start("number"), ln.start + m.end("number"))
+            meta.number_span = (offset + m.start("number"), offset + m.end("number"))
             break
 
     # date line
@@ -321,8 +335,11 @@ def read_header(text: str) -> DocumentMeta:
         issuer_keys = {fold(x) for x in issuer_lines} | {fold(" ".join(issuer_lines))}
         if issuer_lines:
             sub = next((k for k in range(1, len(issuer_lines)) if r.sub_issuer.match(issuer_lines[k])), None)
-            chosen = issuer_lines[sub:] if sub is not None else issuer_lines
-            meta.issuer = recase(" ".join(" ".join(chosen).split()), text)
+            chosen = " ".join(" ".join(issuer_lines[sub:] if sub is not None else issuer_lines).split())
+            unit = _PARENT_UNIT_RE.match(chosen)
+            if unit:
+                chosen = unit.group("unit")
+            meta.issuer = recase(chosen, text)
 
     # type line and title
     type_i = None
@@ -332,8 +349,15 @@ def read_header(text: str) -> DocumentMeta:
         if t:
             meta.doc_type, type_i = t, i
             break
-    if meta.doc_type is None and meta.doc_number:
-        meta.doc_type = type_from_number(meta.doc_number)
+    if meta.doc_type is None:
+        vv = next((ln for ln in head if _VV_RE.match(ln.text.strip())), None)
+        if vv is not None:
+            # "V/v …" (về việc) heads an official letter: a Công văn, whatever its number's code
+            meta.doc_type = "Công văn"
+            meta.title = " ".join(vv.text.split())
+            meta.title_span = (vv.start, vv.end)
+        elif meta.doc_number:
+            meta.doc_type = type_from_number(meta.doc_number)
     body_line = 0
     if type_i is not None:
         j = _title_block_end(lines, type_i, r, issuer_keys)
