@@ -137,7 +137,7 @@ def docx_text(path: str, ctx: Context | None = None) -> str:
     return "\n".join(lines)
 
 
-@register(".docx", ".docm")
+@register(".docx")
 def read_docx(ctx: Context) -> RawDocument:
     text = docx_text(ctx.path, ctx)
     warnings: list[ErrorRecord] = []
@@ -152,7 +152,7 @@ def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-@register(".doc", ".rtf", ".odt")
+@register(".doc")
 def read_doc(ctx: Context) -> RawDocument:
     exe = soffice_path()
     if exe is None:

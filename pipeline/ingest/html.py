@@ -205,7 +205,7 @@ def _tidy_blank_lines(text: str) -> str:
     return regex.sub(r"\n[ \t]*\n+", "\n\n", text).strip()
 
 
-@register(".html", ".htm", ".xhtml")
+@register(".html", ".htm")
 def read_html(ctx: Context) -> RawDocument:
     data = read_bytes(ctx.path, ctx.limits)
     text = html_text(data, ctx.path)

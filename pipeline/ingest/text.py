@@ -353,7 +353,7 @@ def _register() -> None:
     from . import Context, IngestError, read_bytes, register
     from ..models import ErrorRecord, RawDocument
 
-    @register(".txt", ".text", ".md")
+    @register(".txt")
     def read_txt(ctx: Context) -> RawDocument:
         data = read_bytes(ctx.path, ctx.limits)
         longest = _longest_line_bytes(data)
