@@ -1,25 +1,32 @@
 """Numeric targets: every quantity a document commits to ("tỷ lệ đô thị hóa đạt 74%").
 
-A value is a number with a unit ("96%", "1.370 căn", "9,5 - 10%/năm", "43.000 tỷ đồng");
-bare numbers are items, years or codes and are never targets. Whether a value is a target
-is decided from a few words around it, all of them rule data (rules/targets.yaml):
+`find_targets(doc)` (and the `targets` component) reads the values found by target_values.py
+(numbers with a unit) and keeps those the document commits to. Every decision is a rule of
+rules/targets.yaml; `judge_values` gives the reason for each value, kept or dropped:
 
-- its comparator and direction from the words right before it ("đạt trên", "tối đa không
-  quá", "tăng", "còn") and after it ("trở lên");
-- not a target after past or present-situation cues ("đã", "ước đạt", "hiện nay", a year
-  before the document's), in a rule about fines, fees, prices or scoring, inside a quoted or
-  named programme title, or inside a citation or deadline span found by earlier components;
-- percentages are targets by default; counts, money and measures need a bound, a committing
-  verb ("phát triển 1.370 căn", "kết nạp 1.600 đảng viên") or an objective cue;
-- in normative documents (laws, decrees, circulars), whose numbers are mostly rules, a value
-  needs an objective cue ("phấn đấu", "mục tiêu", "đến năm 2030") in its clause or heading.
+- the document's mode (target_context.py): plans state targets; normative texts (laws,
+  decrees, circulars, fee lists, regulation articles and "conditions" parts) only with an
+  objective cue in the value's clause ("phấn đấu", "mục tiêu", "đến năm 2030") or a "Mục tiêu"
+  heading; texts without a document header only with an objective word in the sentence;
+- dropped: past results and the present situation ("đã", "ước đạt", "hiện nay", "so với cùng
+  kỳ", a year before the document's, a "Kết quả …" heading), prices, fees, taxes, salaries,
+  support and allocations, scoring rubrics and formulas, conditions of a rule ("đối với … có tỷ
+  lệ dưới 30%"), ordinals ("giai đoạn 2"), quoted and named programme titles, and numbers inside
+  citation or deadline spans of earlier components;
+- kept: a percentage with any cue (a level word, a bound, a committing verb, an objective, a
+  list item that starts with it, an indicator head "Tỷ lệ …"); a count with a bound ("tối đa
+  không quá 03 trường") or a committing verb ("phát triển 1.370 căn"); money and measures with a
+  level word ("đạt 43.000 tỷ đồng"), a verb or an objective; rows of indicator tables.
 
-The indicator is the document's own words: the phrase before the value ("Tỷ lệ lao động qua
-đào tạo đạt 82%") or, when the value leads, the phrase after it ("100% hộ gia đình được tiếp
-nhận …" → "tỷ lệ hộ gia đình được tiếp nhận …"). `assignment_id` names the innermost
-assignment whose span holds the value: the record's own `id`/`assignment_id` attribute when it
-has one, else `<doc_id>:a<n>` with n its ordinal in (start, end) order, as assignments.parquet
-numbers them.
+Comparator from the stacked words before the value ("đạt trên", "tối đa không quá") and after it
+("trở lên"); direction from the nearest cue in the clause ("tăng" / "giảm" / "đạt, còn"). The
+indicator is the document's own words: the phrase before the value, or after it when the value
+leads ("100% hộ gia đình được tiếp nhận …" → "tỷ lệ hộ gia đình được tiếp nhận …"); its
+`indicator_key` comes from rules/indicators.yaml. The year is the nearest in the value's own
+stretch of text, else its clause, sentence, paragraph (one year only), headings, title.
+`assignment_id` names the innermost assignment whose span holds the value: the record's own
+`id`/`assignment_id` attribute when it has one, else `<doc_id>:a<n>` with n its ordinal in
+(start, end) order, as assignments.parquet numbers them.
 """
 from __future__ import annotations
 
