@@ -74,6 +74,7 @@ class TargetRules:
     count_verbs_re: regex.Pattern
     past_left_re: regex.Pattern
     past_right_re: regex.Pattern
+    future_override_re: regex.Pattern
     not_left_re: regex.Pattern
     not_left_money_re: regex.Pattern
     not_right_re: regex.Pattern
@@ -207,6 +208,7 @@ def target_rules() -> TargetRules:
         count_verbs_re=regex.compile(t["count_verbs"], _FLAGS),
         past_left_re=regex.compile(t["past_left"], _FLAGS),
         past_right_re=regex.compile(t["past_right"], _FLAGS),
+        future_override_re=regex.compile(t["future_override"], _FLAGS),
         not_left_re=regex.compile(t["not_target_left"], _FLAGS),
         not_left_money_re=regex.compile(t["not_target_left_money"], _FLAGS),
         not_right_re=regex.compile(t["not_target_right"], _FLAGS),

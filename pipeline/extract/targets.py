@@ -81,6 +81,14 @@ def _direction(tr: TargetRules, left: str) -> str:
     return "level"
 
 
+def _past(tr: TargetRules, left: str, right: str) -> bool:
+    """A past result or the present situation, unless the value's own stretch of text states an
+    objective ("phấn đấu đạt được 95%", "phấn đấu tổng thu ngân sách tăng 10% so với cùng kỳ")."""
+    if not (tr.past_left_re.search(left, timeout=_T) or tr.past_right_re.match(right, timeout=_T)):
+        return False
+    return not tr.future_override_re.search(left, timeout=_T)
+
+
 def _past_year(ctx: TargetContext, tr: TargetRules, left: str) -> bool:
     if ctx.plan_year is None:
         return False
@@ -131,7 +139,7 @@ def _judge(ctx: TargetContext, tr: TargetRules, v: Value, left: str, right: str,
         return "no: times"  # "02 lần/ngày" is a frequency; "tăng 2,4 lần" a target
     if kind == "percent" and "/" in v.unit and v.unit.rsplit("/", 1)[1] in tr.price_unit_suffixes:
         return "no: rate per month or day"
-    if tr.past_left_re.search(left, timeout=_T) or tr.past_right_re.match(right, timeout=_T):
+    if _past(tr, left, right):
         return "no: past"
     if _past_year(ctx, tr, left):
         return "no: past year"
