@@ -34,6 +34,8 @@ _NUM_SPACE_RE = re.compile(r"\s+")
 def _norm(v) -> str | None:
     if v is None or (isinstance(v, float) and v != v):
         return None
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)  # an int32 column with nulls comes back from Parquet as float
     if hasattr(v, "isoformat"):
         return v.isoformat()[:10]
     s = " ".join(str(v).split())

@@ -961,7 +961,7 @@ def _may_open(text: str, pos: int, limit: int) -> bool:
     ("Trường hợp …", "Tổ chức thực hiện …", "Các khoản chi …") are rejected here."""
     T = _tables()
     openers = _openers()
-    first = _TOKEN_RE.match(text, pos, min(limit, pos + 48))
+    first = _TOKEN_RE.search(text, pos, min(limit, pos + 48))
     if not first or _fold(first.group(0)) not in openers:
         return False  # most clause starts end here, before any list is built
     words = _TOKEN_RE.findall(text, pos, min(limit, pos + 48))[:7]
@@ -1013,7 +1013,53 @@ def parse_agency_list(text: str, pos: int, limit: int) -> tuple[list[AgencyMenti
         # the list may run past the first window (a long distributed list): parse it whole
         end, _ = _window_end(text, pos, limit, _tables().max_window)
         mentions, end_off = _parse_window(text, pos, end)
-    return mentions, end_off
+    return _named_in_brackets(text, mentions, end_off, limit)
+
+
+_BRACKET_AFTER_RE = regex.compile(r"[^():;.\n]{0,80}?\(")
+
+
+def _named_in_brackets(text: str, mentions: list[AgencyMention], end_off: int,
+                       limit: int) -> tuple[list[AgencyMention], int]:
+    """"Các cơ quan đăng ký đầu tư (Sở Tài chính, Ban quản lý Khu Kinh tế …):": a generic
+    collective that names its members in brackets stands for them."""
+    if len(mentions) != 1 or mentions[0].kind != "collective":
+        return mentions, end_off
+    m = _BRACKET_AFTER_RE.match(text, end_off, limit)
+    if not m:
+        return mentions, end_off
+    close = text.find(")", m.end(), limit)
+    if close < 0:
+        return mentions, end_off
+    inner = _bracket_list(text, m.end(), close)
+    if not inner:
+        return mentions, end_off
+    return inner, close + 1
+
+
+def _bracket_list(text: str, start: int, close: int) -> list[AgencyMention]:
+    """Names listed in brackets: each runs to its separator even where the grammar would stop
+    ("Ban quản lý Khu Nông nghiệp ứng dụng Công nghệ cao Phú Yên")."""
+    out: list[AgencyMention] = []
+    pos = start
+    while pos < close:
+        ms, e = parse_agency_list(text, pos, close)
+        sep = min((i for i in (text.find(",", max(e, pos), close), text.find(";", max(e, pos), close)) if i >= 0),
+                  default=close)
+        if ms:
+            out.extend(ms)
+        if out and text[out[-1].end:sep].strip():
+            last = out[-1]
+            raw_end = sep
+            while raw_end > last.start and text[raw_end - 1] in " \t":
+                raw_end -= 1
+            raw = text[last.start:raw_end]
+            canon = canonical_name(raw, whole=True)
+            out[-1] = AgencyMention(last.start, raw_end, raw, canon, current_name(canon), last.kind)
+        pos = sep + 1
+        while pos < close and text[pos] in " \t":
+            pos += 1
+    return out
 
 
 def _parse_window(text: str, pos: int, end: int) -> tuple[list[AgencyMention], int]:
@@ -1101,10 +1147,11 @@ def find_agencies(text: str, start: int, end: int) -> list[AgencyMention]:
 # --- canonical and current names --------------------------------------------------------------
 
 @functools.lru_cache(maxsize=8192)
-def canonical_name(raw: str) -> str:
+def canonical_name(raw: str, whole: bool = False) -> str:
     """Canonical name of one mention as written: abbreviations expanded ("UBND" -> "Ủy ban nhân
     dân"), the head's title and honorifics dropped ("Giám đốc Sở Y tế" -> "Sở Y tế"), spaces
-    collapsed, modern tone placement; everything else as written."""
+    collapsed, modern tone placement; everything else as written. `whole`: `raw` is known to be
+    one name to its end (a bracketed list item), even where the grammar would stop earlier."""
     toks = _tokenize(raw, 0, len(raw))
     if not toks:
         return ""
@@ -1119,7 +1166,7 @@ def canonical_name(raw: str) -> str:
         h = p.T.honorifics.match(toks, a)
         if h:
             a += h[0]
-        return p.render(a, len(toks) if r[1] >= len(toks) - 1 else m.end)
+        return p.render(a, len(toks) if whole or r[1] >= len(toks) - 1 else m.end)
     h = p.T.honorifics.match(toks, 0)
     return p.render(h[0] if h else 0, len(toks))
 

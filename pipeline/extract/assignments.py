@@ -100,6 +100,7 @@ def parse_clause(text: str, pos: int, end: int, *, subject_ok: bool = True) -> C
     """The preamble at `pos`: [opener] cue agencies | agencies (as subject), then connectors
     ("chủ trì, phối hợp với …", "có trách nhiệm", ":"). None when no agency is named there."""
     r = _rules()
+    pos = _skip(text, pos, end, " \t")
     start = pos
     limit = min(end, pos + PREAMBLE_WINDOW)
     mode = None
@@ -117,7 +118,7 @@ def parse_clause(text: str, pos: int, end: int, *, subject_ok: bool = True) -> C
         return None
     clause = Clause(start=start, mode=mode, lead=lead, task_start=after)
     p = _skip(text, after, limit, " \t")
-    if mode is None and r.not_task.match(text, p, limit):
+    if mode is None and (r.not_task.match(text, p, limit) or not _plausible_subject(lead)):
         return None  # "Sở Y tế đã …": a description, not an assignment
     # connectors: "theo chức năng, nhiệm vụ", "chủ trì", "phối hợp với …", "có trách nhiệm"
     progressed = True
@@ -144,6 +145,18 @@ def parse_clause(text: str, pos: int, end: int, *, subject_ok: bool = True) -> C
     return clause
 
 
+_BARE_GENERIC = frozenset({"đơn vị", "cơ quan", "các cơ quan", "các đơn vị", "cơ sở", "các cơ sở", "các ngành",
+                           "ngành", "tổ chức", "các tổ chức", "cá nhân", "các cá nhân"})
+
+
+def _plausible_subject(lead: list[AgencyMention]) -> bool:
+    """An uncued subject must look like an actor: not an upper-case heading ("QUỸ THÀNH VIÊN")
+    and not a bare generic noun alone ("Đơn vị nhận báo cáo:", "Cơ quan chịu trách nhiệm …")."""
+    if any(m.raw.isupper() and " " in m.raw for m in lead):
+        return False
+    return not (len(lead) == 1 and fold(lead[0].raw) in _BARE_GENERIC)
+
+
 def co_agencies_in(text: str, start: int, end: int) -> list[AgencyMention]:
     """Agencies after "phối hợp (với)" in the first sentence of a task."""
     r = _rules()
@@ -156,6 +169,7 @@ def co_agencies_in(text: str, start: int, end: int) -> list[AgencyMention]:
 
 
 _COMMA_RE = regex.compile(r"[,;]\s+")
+_ROLE_HEAD_RE = regex.compile(r"(?:Các\s+)?(?:[Cc]ơ\s+quan|[Đđ]ơn\s+vị)\s+\w")
 _SENTENCE_END_RE = regex.compile(r"[.;](?=\s|$)|\n")
 
 
@@ -362,6 +376,10 @@ class _Extractor:
         ctx = Context(mode=base.mode, lead=base.lead, co=base.co, weak=base.weak)
         if clause:
             ctx = Context(mode=clause.mode or base.mode, lead=clause.lead, co=clause.co or [])
+        elif kids and (role := self.role_heading(body_start, own_end)):
+            # "3. Cơ quan chủ trì giải quyết thủ tục đầu tư dự án / a) … b) …": the heading names
+            # the actor by its role
+            ctx = Context(mode=base.mode, lead=[role])
         elif kids:
             # the paragraph that introduces the sub-items may name who carries them out
             # ("II. NHIỆM VỤ CỤ THỂ / …, các bộ, cơ quan ngang bộ, … cần … các nhiệm vụ sau đây:")
@@ -400,6 +418,18 @@ class _Extractor:
                 task_start = inner[0].task_start if inner[0].start == body_start else body_start
                 self.emit(s.path, s.start, s.end, mode, lead, co, task_start, s.end)
         return ctx
+
+    def role_heading(self, start: int, end: int) -> AgencyMention | None:
+        """A heading line that is a role noun phrase: a generic agency noun and what it does,
+        no sentence ("Cơ quan chủ trì giải quyết thủ tục đầu tư dự án")."""
+        text = self.text
+        s0 = _skip(text, start, end, " \t")
+        line_end = text.find("\n", s0, end)
+        line_end = end if line_end < 0 else line_end
+        line = text[s0:line_end].rstrip()
+        if not line or len(line.split()) > 14 or line[-1] in ".;:!?" or not _ROLE_HEAD_RE.match(line):
+            return None
+        return AgencyMention(s0, s0 + len(line), line, line, line, "collective")
 
     def intro_clause(self, start: int, end: int) -> Clause | None:
         """The agencies of a list's introduction: the last paragraph of an item's own text when it

@@ -174,9 +174,12 @@ def type_from_number(number: str) -> str | None:
     return None
 
 
+_FOOTNOTE_MARK_RE = regex.compile(r"(?<=\D)\d{1,2}$")
+
+
 def _is_type_line(line: str) -> str | None:
     r = header_rules()
-    key = fold(line.strip(" .:*"))
+    key = fold(_FOOTNOTE_MARK_RE.sub("", line.strip(" .:*")))  # "NGHỊ ĐỊNH1": a footnote mark
     return r.types.get(key)
 
 
