@@ -593,7 +593,9 @@ class _Parser:
         j += c[0]
         nouns = 1
         while j < len(toks):
+            before_tails = j
             j = self.tails(j, True, collective=True)
+            qualified = j > before_tails  # "có liên quan", "thành phố": the qualifier closes a series
             if c[1].get("takes_agency") and nouns == 1:
                 sub = self.named(j, nested=True)    # "các thành viên Ban Chỉ đạo"
                 if sub:
@@ -602,6 +604,8 @@ class _Parser:
                 break
             k = j
             joined = self.is_(k, ",", "và")
+            if qualified and self.is_(k, ","):
+                break  # "cơ quan, tổ chức có liên quan, cơ sở khám bệnh …": a new mention starts
             if joined:
                 k += 1
             if k < len(toks) and toks[k].word and not T.dets.match(toks, k):

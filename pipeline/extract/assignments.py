@@ -120,7 +120,10 @@ def parse_clause(text: str, pos: int, end: int, *, subject_ok: bool = True) -> C
     p = _skip(text, after, limit, " \t")
     if mode is None and (r.not_task.match(text, p, limit) or not _plausible_subject(lead)):
         return None  # "Sở Y tế đã …": a description, not an assignment
-    # connectors: "theo chức năng, nhiệm vụ", "chủ trì", "phối hợp với …", "có trách nhiệm"
+    # connectors: "theo chức năng, nhiệm vụ", "chủ trì", "phối hợp với …", "có trách nhiệm",
+    # also on the line after an agency heading ("3. Sở Y tế / Phối hợp với Sở Giáo dục …")
+    if p < limit and text[p] == "\n":
+        p = _skip(text, p, limit, " \t\n")
     progressed = True
     while progressed and p < limit:
         progressed = False
@@ -160,6 +163,7 @@ def _plausible_subject(lead: list[AgencyMention]) -> bool:
 def co_agencies_in(text: str, start: int, end: int) -> list[AgencyMention]:
     """Agencies after "phối hợp (với)" in the first sentence of a task."""
     r = _rules()
+    start = _skip(text, start, end, " \t\n:")
     stop = _sentence_end(text, start, end)
     out: list[AgencyMention] = []
     for m in r.co_connector.finditer(text, start, stop):
