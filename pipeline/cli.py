@@ -40,16 +40,26 @@ def main() -> None:
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="output folder for the tables")
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="worker processes for the local engine (default: number of cores)")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True)
-@click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://HOST:8786 (with --engine dask)")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: a process pool on this machine; dask: an existing dask.distributed cluster "
+                   "(inputs and --out must be on a filesystem the workers share, at the same paths)")
+@click.option("--scheduler", default=None,
+              help="Dask scheduler address, e.g. tcp://HOST:8786 (with --engine dask; default "
+                   "$DASK_SCHEDULER_ADDRESS, else a local cluster)")
 @click.option("--ocr", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="OCR pages without a text layer (auto), every page (always) or none (never)")
 @click.option("--force", is_flag=True, help="re-process every document instead of re-using unchanged ones")
-@click.option("--time-limit", type=click.FloatRange(1, None), default=300.0, show_default=True,
+@click.option("--time-limit", type=click.FloatRange(0.1, None), default=300.0, show_default=True,
               help="seconds one document may take before it is stopped and recorded as an error")
 @click.option("--no-progress", is_flag=True, help="no progress bar on stderr")
 def run_cmd(inputs, out, workers, engine, scheduler, ocr, force, time_limit, no_progress) -> None:
-    """Process INPUT files and folders into the tables in --out."""
+    """Process INPUT files and folders into the tables in --out.
+
+    Unchanged documents are re-used from DIR/.vanban-cache; every table is replaced atomically
+    (an interrupted run leaves the previous tables). Exit status: 0 all documents processed,
+    1 some failed (see errors.parquet), 2 usage error, 130 interrupted."""
+    from pathlib import Path
+
     from .run import UsageError, run
 
     try:
@@ -57,7 +67,14 @@ def run_cmd(inputs, out, workers, engine, scheduler, ocr, force, time_limit, no_
                       time_limit=time_limit, progress=not no_progress)
     except UsageError as e:
         raise click.UsageError(str(e))
+    except KeyboardInterrupt:
+        click.echo(f"vanban: interrupted; {out} holds the tables of the last complete run "
+                   "(documents finished so far are cached: run again to continue)", err=True)
+        sys.exit(130)
     click.echo(summary.line())
+    if summary.errors:
+        click.echo(f"vanban: {summary.errors} input(s) failed; see {Path(out) / 'errors.parquet'} "
+                   f"(vanban query --data {out} \"SELECT source_path, message FROM errors\")", err=True)
     sys.exit(summary.exit_status)
 
 

@@ -19,9 +19,6 @@ from .models import ErrorRecord, RawDocument
 from .normalize import normalize
 from .schema import SCHEMA_VERSION
 
-MAX_INPUT_BYTES = int(os.environ.get("VANBAN_MAX_INPUT_BYTES", str(200 * 1024 * 1024)))
-
-
 @dataclass(frozen=True)
 class Options:
     ocr: str = "auto"              # auto | always | never
@@ -61,33 +58,30 @@ def _error(path: str, stage: str, error_type: str, message: str, sha: str | None
 
 
 def process(path: str, options: Options = Options(), sha: str | None = None) -> DocResult:
-    """Read, normalize, annotate and tabulate one input. Never raises for bad input."""
-    from .ingest import IngestError, read  # local: the ingest registry imports optional readers
+    """Read, normalize, annotate and tabulate one input. Never raises for bad input.
+
+    `sha`: the content hash the caller computed; the file is hashed again here (it may have
+    changed since), and the result carries the hash of the bytes actually read."""
+    from .ingest import IngestError, os_error, read  # local: the ingest registry imports optional readers
 
     try:
-        if sha is None:
-            sha = sha256_file(path)
-        size = os.path.getsize(path)
-        if size > MAX_INPUT_BYTES:
-            raise InputError("read", "too_large", f"{size} bytes is over the {MAX_INPUT_BYTES}-byte limit "
-                             "(VANBAN_MAX_INPUT_BYTES); split the file or raise the limit")
+        sha = sha256_file(path)
         raw = read(path, ocr=options.ocr)
     except IngestError as e:
         return DocResult(sha, errors=[_error(path, e.stage, e.error_type, str(e), sha)])
-    except InputError as e:
-        return DocResult(sha, errors=[_error(path, e.stage, e.error_type, e.message, sha)])
     except OSError as e:
-        return DocResult(sha, errors=[_error(path, "read", type(e).__name__,
-                                             f"cannot read the file: {e.strerror or e}", sha)])
+        err = os_error(path, e)
+        return DocResult(sha, errors=[_error(path, err.stage, err.error_type, str(err), sha)])
     except Exception as e:  # a reader bug must not cost the batch
-        return DocResult(sha, errors=[_error(path, "read", type(e).__name__, _describe(e), sha)])
+        return DocResult(sha, errors=[_error(path, "read", type(e).__name__,
+                                             f"{path}: the reader failed ({_describe(e)}); please report it", sha)])
     return process_text(raw, path, sha)
 
 
 def process_text(raw: RawDocument, path: str, sha: str | None) -> DocResult:
     """The text half of `process`: normalize, run every component, build the rows."""
     result = DocResult(sha)
-    result.errors.extend(raw.warnings)
+    result.errors.extend(_warning(w, path, sha) for w in raw.warnings)
     try:
         text = normalize(raw.text, raw.hard_wrapped)
     except Exception as e:
@@ -108,6 +102,14 @@ def process_text(raw: RawDocument, path: str, sha: str | None) -> DocResult:
     result.doc_id = doc.doc_id
     result.tables = rows_of(doc, raw, sha)
     return result
+
+
+def _warning(w: ErrorRecord, path: str, sha: str | None) -> ErrorRecord:
+    """A reader's warning as an error row that names the file and says the document was kept."""
+    msg = w.message if w.message.startswith(path) else f"{path}: {w.message}"
+    return ErrorRecord(source_path=path, stage=w.stage, error_type=w.error_type, source_sha256=w.source_sha256 or sha,
+                       message=f"{msg} (a warning: the document was still processed; check the file if its text "
+                               "looks wrong)")
 
 
 def _describe(e: BaseException) -> str:
@@ -201,6 +203,8 @@ def warm_up() -> None:
     """Load every rule, model and matcher once (in the parent before a fork-based pool starts,
     so workers share them instead of each paying the start-up)."""
     from .extract import agencies
+    from .ingest import _load_readers
 
+    _load_readers()
     agencies.warm_up()
     process_text(RawDocument(text=_WARM_UP_TEXT, source_format="txt"), "<warm-up>", None)

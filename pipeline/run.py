@@ -1,25 +1,36 @@
 """`vanban run`: discover inputs, process what the cache does not hold, write the tables.
 
-Memory stays bounded by the size of one document: engines leave results in the cache and
-report small summaries; the consolidation streams cache entries into the table writers in
-doc_id order.
+1. discovery: walk the inputs; what cannot be a document (unsupported type, fifo, broken link)
+   becomes an error row right away;
+2. hashing: sha256 of each input's bytes (remembered per path by (size, mtime, ctime, inode),
+   so a re-run does not read unchanged inputs again); identical files are one document;
+3. processing: an engine runs `engines.work` on every input the cache does not hold; workers
+   write one cache entry per document and report a small outcome;
+4. consolidation: cache entries are streamed in doc_id order into the table writers (citations
+   linked within the run), then the tables are swapped in atomically, manifest last.
+
+Memory stays bounded by the size of one document plus one row group per table: the parent
+never holds the rows of more than one document at a time (it keeps a small header per
+document for ordering and citation linking).
 """
 from __future__ import annotations
 
-import json
 import os
+import signal
 import stat
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .cache import Cache
-from .engines import ENGINES, Task
+from .cache import Cache, CorruptEntry, HashIndex, config_key
+from .engines import ENGINES, SchedulerUnreachable, Task
 from .process import Options, sha256_file
 from .schema import SCHEMA_VERSION
-from .write import OutputWriter, clean_stale_staging
+from .write import OutputBusy, OutputWriter, clean_stale_staging, output_lock
 
 SUPPORTED_EXTENSIONS = (".txt", ".pdf", ".docx", ".doc", ".html", ".htm")
 
@@ -39,6 +50,7 @@ class RunSummary:
     processed: int = 0
     reused: int = 0
     out: str = ""
+    run_id: str = ""
     error_rows: list[dict] = field(default_factory=list)
 
     @property
@@ -51,10 +63,16 @@ class RunSummary:
                 f"({self.processed} processed, {self.reused} from cache) -> {self.out}")
 
 
+def _error(path: str, error_type: str, message: str, stage: str = "read", sha: str | None = None) -> dict:
+    return {"source_path": path, "stage": stage, "error_type": error_type, "message": message, "source_sha256": sha}
+
+
 # --- discovery -------------------------------------------------------------------------------------
 
 def discover(inputs: list[str], out_dir: str) -> tuple[list[str], list[dict]]:
-    """Files to process (as given, sorted, unique) and error rows for what cannot be processed."""
+    """Files to process (as given, in walk order, unique) and error rows for what cannot be
+    processed. Folders are walked recursively, following links to folders once each; hidden
+    files and the output folder are left out."""
     out_real = os.path.realpath(out_dir)
     files: list[str] = []
     errors: list[dict] = []
@@ -62,15 +80,9 @@ def discover(inputs: list[str], out_dir: str) -> tuple[list[str], list[dict]]:
         if not os.path.lexists(given):
             raise UsageError(f"input path does not exist: {given}")
         if os.path.isdir(given):
-            for root, dirs, names in os.walk(given, followlinks=False):
-                if os.path.realpath(root).startswith(out_real + os.sep) or os.path.realpath(root) == out_real:
-                    dirs[:] = []
-                    continue
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(names):
-                    if name.startswith("."):
-                        continue
-                    _classify(os.path.join(root, name), files, errors)
+            if os.path.realpath(given) == out_real:
+                raise UsageError(f"the input folder {given} is the output folder; choose another --out")
+            _walk(given, out_real, files, errors)
         else:
             _classify(given, files, errors)
     seen: set[str] = set()
@@ -83,27 +95,88 @@ def discover(inputs: list[str], out_dir: str) -> tuple[list[str], list[dict]]:
     return unique, errors
 
 
-def _classify(path: str, files: list[str], errors: list[dict]) -> None:
-    def err(error_type: str, message: str) -> None:
-        errors.append({"source_path": path, "stage": "read", "error_type": error_type, "message": message,
-                       "source_sha256": None})
+def _walk(top: str, out_real: str, files: list[str], errors: list[dict]) -> None:
+    visited: set[tuple[int, int]] = set()
+    for root, dirs, names in os.walk(top, followlinks=True, onerror=lambda e: errors.append(
+            _error(e.filename or top, "unreadable", f"{e.filename or top}: cannot list the folder ({e.strerror}); "
+                   "make it readable for this user"))):
+        real = os.path.realpath(root)
+        try:
+            st = os.stat(root)
+            ident = (st.st_dev, st.st_ino)
+        except OSError:
+            ident = (0, hash(real))
+        if real == out_real or real.startswith(out_real + os.sep):
+            dirs[:] = []
+            continue
+        if ident in visited:  # a link back to a folder already walked: a loop or a second way in
+            errors.append(_error(root, "symlink_loop", f"{root}: a link to a folder that is already being read "
+                                 "(a link loop or a duplicate); it is read once"))
+            dirs[:] = []
+            continue
+        visited.add(ident)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if name.startswith("."):
+                continue
+            _classify(os.path.join(root, name), files, errors)
 
+
+def _classify(path: str, files: list[str], errors: list[dict]) -> None:
     try:
         st = os.stat(path)
     except OSError as e:
+        from .ingest import os_error
+
         if os.path.islink(path):
-            err("broken_link", f"symbolic link that does not resolve ({e.strerror}): a loop or a missing target")
+            errors.append(_error(path, "broken_link", f"{path}: a symbolic link that does not lead to a file "
+                                 f"({e.strerror}): a link loop or a missing target; fix or remove the link"))
         else:
-            err("unreadable", f"cannot stat the file: {e.strerror}")
+            err = os_error(path, e)
+            errors.append(_error(path, err.error_type, str(err)))
+        return
+    if stat.S_ISDIR(st.st_mode):
+        errors.append(_error(path, "is_directory", f"{path}: a folder where a file was expected"))
         return
     if not stat.S_ISREG(st.st_mode):
-        err("unsupported", "not a regular file (device, fifo or socket)")
+        errors.append(_error(path, "not_a_file", f"{path}: not a regular file (a device, pipe or socket); "
+                             "copy the document into a regular file"))
         return
     if not path.lower().endswith(SUPPORTED_EXTENSIONS):
         ext = os.path.splitext(path)[1] or "(none)"
-        err("unsupported", f"unsupported file type {ext}: vanban reads .txt, .pdf, .docx, .doc, .html and .htm")
+        errors.append(_error(path, "unsupported", f"{path}: unsupported file type {ext}: vanban reads .txt, .pdf, "
+                             ".docx, .doc, .html and .htm; convert the file or leave it out"))
         return
     files.append(path)
+
+
+# --- hashing ---------------------------------------------------------------------------------------
+
+def hash_inputs(files: list[str], index: HashIndex, errors: list[dict]) -> tuple[dict[str, list[str]], dict[str, int]]:
+    """sha256 -> paths (identical files are one document) and sha256 -> size."""
+    from .ingest import Limits, os_error
+
+    max_bytes = Limits.from_env().max_bytes
+    by_sha: dict[str, list[str]] = {}
+    sizes: dict[str, int] = {}
+    for path in files:
+        try:
+            st = os.stat(path)
+            if not stat.S_ISREG(st.st_mode):
+                errors.append(_error(path, "not_a_file", f"{path}: no longer a regular file"))
+                continue
+            if st.st_size > max_bytes:
+                errors.append(_error(path, "too_large", f"{path}: the file is {st.st_size / 2**20:.0f} MB, over the "
+                                     f"{max_bytes / 2**20:.0f} MB limit (VANBAN_MAX_FILE_MB); split it or raise the limit"))
+                continue
+            sha = index.sha_of(path, st, sha256_file)
+        except OSError as e:
+            err = os_error(path, e)
+            errors.append(_error(path, err.error_type, str(err)))
+            continue
+        by_sha.setdefault(sha, []).append(path)
+        sizes[sha] = st.st_size
+    return by_sha, sizes
 
 
 # --- the run ---------------------------------------------------------------------------------------
@@ -117,99 +190,186 @@ def run(inputs: list[str], out: str, *, workers: int | None = None, engine: str 
         raise UsageError(f"unknown --ocr {ocr!r}: choose auto, always or never")
     if engine == "local" and scheduler:
         raise UsageError("--scheduler is only used with --engine dask")
+    if time_limit <= 0:
+        raise UsageError("--time-limit must be positive")
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UsageError(f"--out {out} is a file, not a folder")
     t0 = time.time()
     options = Options(ocr=ocr, time_limit=time_limit)
     files, error_rows = discover(inputs, out)
-    Path(out).mkdir(parents=True, exist_ok=True)
-    clean_stale_staging(out)
-    cache = Cache(out, ocr)
+    try:
+        Path(out).mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"cannot create the output folder {out}: {e.strerror or e}") from None
+    try:
+        with output_lock(out), _sigterm_as_interrupt():
+            return _run_locked(files, error_rows, inputs, out, options, engine=engine, scheduler=scheduler,
+                               workers=workers, force=force, progress=progress, t0=t0)
+    except OutputBusy as e:
+        raise UsageError(str(e)) from None
+    except SchedulerUnreachable as e:
+        raise UsageError(str(e)) from None
 
-    # content hashes (a file that vanishes or cannot be read becomes an error row)
-    by_sha: dict[str, list[str]] = {}
-    for path in files:
-        try:
-            sha = sha256_file(path)
-        except OSError as e:
-            error_rows.append({"source_path": path, "stage": "read", "error_type": "unreadable",
-                               "message": f"cannot read the file: {e.strerror or e}", "source_sha256": None})
-            continue
-        by_sha.setdefault(sha, []).append(path)
 
-    todo = [Task(paths[0], sha) for sha, paths in by_sha.items() if force or not _cached(cache, sha)]
+def _run_locked(files, error_rows, inputs, out, options: Options, *, engine, scheduler, workers, force, progress,
+                t0) -> RunSummary:
+    clean_stale_staging(out, locked=True)
+    cache = Cache(out, config_key(options.ocr))
+    index = HashIndex(cache.root)
+    by_sha, sizes = hash_inputs(files, index, error_rows)
+
+    metas: dict[str, dict] = {}
+    todo: list[Task] = []
+    for sha, paths in by_sha.items():
+        meta = None if force else cache.read_meta(sha)
+        if meta is not None and not meta.get("transient"):
+            metas[sha] = meta
+        else:
+            todo.append(Task(paths[0], sha, sizes.get(sha, 0)))
     summary = RunSummary(out=out, processed=len(todo), reused=len(by_sha) - len(todo))
-    fresh_errors: dict[str, list[dict]] = {}
+
+    failures: dict[str, list[dict]] = {}
     if todo:
         if engine == "local":
             from .process import warm_up
 
-            warm_up()
-        runner = ENGINES[engine]
-        args = (todo, options, out, workers or os.cpu_count() or 1) if engine == "local" else (todo, options, out, scheduler)
+            warm_up()  # before the fork: workers share the loaded rules and models
+            args = (todo, options, out, cache.config, workers or os.cpu_count() or 1)
+        else:
+            args = (todo, options, out, cache.config, scheduler)
         bar = _progress(len(todo), progress)
         try:
-            for outcome in runner(*args):
-                if outcome["errors"]:
-                    fresh_errors[outcome["sha"]] = outcome["errors"]
+            for outcome in ENGINES[engine](*args):
+                _file_outcome(outcome, cache, by_sha, metas, failures, index)
                 bar.update(1)
         finally:
             bar.close()
 
-    summary_counts = consolidate(out, cache, by_sha, fresh_errors, error_rows, inputs, options, engine)
-    summary.documents = summary_counts.get("documents", 0)
-    summary.assignments = summary_counts.get("assignments", 0)
-    summary.citations = summary_counts.get("citations", 0)
-    summary.targets = summary_counts.get("targets", 0)
-    summary.errors = summary_counts.get("errors", 0)
+    counts, run_id = consolidate(out, cache, by_sha, metas, failures, error_rows, inputs, options, engine)
+    index.save()
+    cache.prune(keep=set(by_sha))
+    summary.documents = counts.get("documents", 0)
+    summary.assignments = counts.get("assignments", 0)
+    summary.citations = counts.get("citations", 0)
+    summary.targets = counts.get("targets", 0)
+    summary.errors = counts.get("errors", 0)
+    summary.run_id = run_id
     summary.seconds = time.time() - t0
     return summary
 
 
-def _cached(cache: Cache, sha: str) -> bool:
-    return cache.has(sha) and cache.path_for(sha).with_suffix(".json").is_file()
+def _file_outcome(outcome: dict, cache: Cache, by_sha: dict[str, list[str]], metas: dict[str, dict],
+                  failures: dict[str, list[dict]], index: HashIndex) -> None:
+    """Record one engine outcome: an entry in the cache (stored by the worker or sent back), or
+    error rows when the document produced no entry (time limit, dead worker)."""
+    sha, task_sha, path = outcome["sha"], outcome["task_sha"], outcome["path"]
+    if outcome.get("entry") is not None:
+        cache.store_bytes(sha, outcome["entry"])
+        outcome["stored"] = True
+    if not outcome.get("stored"):
+        failures[task_sha] = outcome["errors"]
+        return
+    metas[sha] = outcome["meta"]
+    if sha != task_sha:  # the file changed after it was hashed: file the path under its new content
+        index.forget(path)
+        rest = [p for p in by_sha.get(task_sha, []) if p != path]
+        by_sha.setdefault(sha, []).append(path)
+        if rest:
+            by_sha[task_sha] = rest
+            failures[task_sha] = [_error(p, "changed", f"{path}: a file with the same content as this one changed "
+                                         "during the run; run again", sha=task_sha) for p in rest[:1]]
+        else:
+            by_sha.pop(task_sha, None)
 
 
 def _progress(total: int, enabled: bool):
     from tqdm import tqdm
 
     return tqdm(total=total, unit="doc", file=sys.stderr, disable=(not enabled) or None, dynamic_ncols=True,
-                desc="vanban")
+                desc="vanban", mininterval=0.5)
 
 
-def consolidate(out: str, cache: Cache, by_sha: dict[str, list[str]], fresh_errors: dict[str, list[dict]],
-                error_rows: list[dict], inputs: list[str], options: Options, engine: str) -> dict[str, int]:
+@contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM stops a run the way Ctrl-C does (workers stopped, previous output kept)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    try:
+        old = signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old if old is not None else signal.SIG_DFL)
+
+
+# --- consolidation ---------------------------------------------------------------------------------
+
+def consolidate(out: str, cache: Cache, by_sha: dict[str, list[str]], metas: dict[str, dict],
+                failures: dict[str, list[dict]], error_rows: list[dict], inputs: list[str], options: Options,
+                engine: str) -> tuple[dict[str, int], str]:
     """Stream cache entries in doc_id order into the tables; link citations within the run."""
     from .extract.linking import CitationLinker
 
-    metas: dict[str, dict] = {}
-    for sha in by_sha:
-        meta_path = cache.path_for(sha).with_suffix(".json")
-        if meta_path.is_file():
-            metas[sha] = json.loads(meta_path.read_text(encoding="utf-8"))
+    all_errors = list(error_rows)
     # documents in doc_id order; the same text from several files is one document
-    order: list[tuple[str, str]] = sorted((m["doc_id"], sha) for sha, m in metas.items() if m.get("doc_id"))
     first_sha: dict[str, str] = {}
     other_paths: dict[str, list[str]] = {}
-    for doc_id, sha in order:
+    for doc_id, sha in sorted((m["doc_id"], sha) for sha, m in metas.items() if m.get("doc_id") and sha in by_sha):
         if doc_id in first_sha:
             other_paths.setdefault(doc_id, []).extend(by_sha[sha])
         else:
             first_sha[doc_id] = sha
-    linker = CitationLinker([(doc_id, metas[sha]) for doc_id, sha in first_sha.items()])
+    linker = CitationLinker([dict(metas[sha], doc_id=doc_id) for doc_id, sha in first_sha.items()])
+
+    def entry_errors(sha: str, result) -> None:
+        for p in sorted(by_sha[sha]):
+            for e in result.errors:
+                old = e.source_path or ""
+                msg = e.message.replace(old, p) if old and old != p else e.message
+                all_errors.append({"source_path": p, "stage": e.stage, "error_type": e.error_type, "message": msg,
+                                   "source_sha256": e.source_sha256 or sha})
+
+    def corrupt(sha: str, exc: Exception) -> None:
+        cache.discard(sha)
+        for p in by_sha[sha]:
+            all_errors.append(_error(p, "cache_corrupt", f"{p}: the stored result of this document could not be "
+                                     f"read back ({exc}); it was removed: run again", stage="write", sha=sha))
+
+    for sha, paths in by_sha.items():
+        if sha in failures:
+            for p in sorted(paths):
+                for e in failures[sha]:
+                    old = e.get("source_path") or ""
+                    msg = e["message"].replace(old, p) if old and old != p else e["message"]
+                    all_errors.append(dict(e, source_path=p, message=msg))
+        elif sha not in metas:
+            for p in paths:
+                all_errors.append(_error(p, "missing_result", f"{p}: no result came back for this document; with "
+                                         "--engine dask the output folder must be the same shared folder on the "
+                                         "workers; run again", stage="write", sha=sha))
+        elif (not metas[sha].get("doc_id") or metas[sha]["doc_id"] not in first_sha
+              or first_sha[metas[sha]["doc_id"]] != sha) and metas[sha].get("errors"):
+            try:  # error-only entries and duplicates: only their error rows are needed
+                entry_errors(sha, cache.load(sha))
+            except CorruptEntry as exc:
+                corrupt(sha, exc)
 
     writer = OutputWriter(out)
     try:
-        all_errors = list(error_rows)
-        for sha, paths in by_sha.items():
-            if sha in fresh_errors:
-                errs = fresh_errors[sha]
-            elif sha in metas and cache.has(sha):
-                errs = None  # read from the entry below
-            else:
-                errs = []
-            if errs:
-                all_errors.extend(dict(e, source_path=p) for e in errs for p in paths)
         for doc_id, sha in sorted(first_sha.items()):
-            result = cache.load(sha)
+            try:
+                result = cache.load(sha)
+            except CorruptEntry as exc:
+                corrupt(sha, exc)
+                continue
             paths = sorted(by_sha[sha])
             tables = result.tables
             for row in tables.get("documents", []):
@@ -217,22 +377,12 @@ def consolidate(out: str, cache: Cache, by_sha: dict[str, list[str]], fresh_erro
                 row["other_paths"] = sorted(paths[1:] + other_paths.get(doc_id, []))
             linker.link(tables.get("citations", []))
             writer.add_document(tables)
-            if sha not in fresh_errors:
-                all_errors.extend(dict(_err(e), source_path=p) for e in result.errors for p in paths)
-        # error-only entries (nothing tabulated) read back from the cache
-        for sha, paths in by_sha.items():
-            if sha not in fresh_errors and sha in metas and not metas[sha].get("doc_id") and cache.has(sha):
-                result = cache.load(sha)
-                all_errors.extend(dict(_err(e), source_path=p) for e in result.errors for p in paths)
+            entry_errors(sha, result)
+            del result, tables
         writer.add_errors(all_errors)
         manifest = {"pipeline_version": __version__, "schema_version": SCHEMA_VERSION, "inputs": list(inputs),
                     "engine": engine, "ocr": options.ocr, "documents": len(first_sha), "cache_config": cache.config}
-        return writer.commit(manifest)
+        return writer.commit(manifest), writer.run_id
     except BaseException:
         writer.abort()
         raise
-
-
-def _err(e) -> dict:
-    return {"source_path": e.source_path, "stage": e.stage, "error_type": e.error_type, "message": e.message,
-            "source_sha256": e.source_sha256}

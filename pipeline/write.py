@@ -1,17 +1,27 @@
 """Writing the tables: streamed, sorted, typed by `schema.py`, and replaced atomically.
 
-Every table is first written completely under a staging directory inside the output folder,
-then moved over the previous file with `os.replace`; a run manifest is written last. A crash
-or a kill at any moment leaves each table either the previous complete file or the new one.
+Every table is first written completely under a staging directory inside the output folder
+(flushed to disk), then moved over the previous file with `os.replace`; the run manifest is
+written last. A crash or a kill at any moment leaves each table either the previous complete
+file or the new one, never a partial file; the manifest and every table carry the run's id
+(Parquet key-value metadata `vanban.run_id`), so a reader can tell whether all tables come
+from the same run. Ctrl-C (or SIGTERM) during the swap is held back until the swap is done.
+
+Memory: rows are buffered per table up to ROW_GROUP_ROWS rows or ROW_GROUP_BYTES of text,
+whichever comes first (documents.text is large), then written as one row group.
 """
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
+import uuid
 from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -20,28 +30,54 @@ import pyarrow.parquet as pq
 from .schema import SORT_KEYS, TABLE_NAMES, arrow_schema, column_names
 
 ROW_GROUP_ROWS = 20_000
+ROW_GROUP_BYTES = 32 * 1024 * 1024
+LOCK_NAME = ".vanban-lock"
+MANIFEST = "manifest.json"
+
+_ERROR_KEYS = ["source_path", "stage", "error_type", "message"]
+
+
+def _sort_key(keys: list[str]):
+    return lambda r: tuple((r.get(k) is None, r.get(k) if r.get(k) is not None else 0) for k in keys)
 
 
 def _sort_rows(table: str, rows: list[dict]) -> list[dict]:
-    keys = SORT_KEYS[table]
-    return sorted(rows, key=lambda r: tuple((r.get(k) is None, r.get(k) if r.get(k) is not None else 0) for k in keys))
+    keys = _ERROR_KEYS if table == "errors" else SORT_KEYS[table]
+    return sorted(rows, key=_sort_key(keys))
+
+
+def _row_bytes(row: dict) -> int:
+    """A cheap size estimate: the long strings (text, task, heading) plus a fixed overhead."""
+    n = 64
+    for v in row.values():
+        if type(v) is str:
+            n += len(v)
+    return n
 
 
 class TableWriter:
     """Streams rows of one table into a Parquet file, a row group at a time."""
 
-    def __init__(self, table: str, path: Path):
+    def __init__(self, table: str, path: Path, run_id: str = ""):
         self.table = table
-        self.schema = arrow_schema(table)
+        schema = arrow_schema(table)
+        if run_id:
+            schema = schema.with_metadata({**(schema.metadata or {}), b"vanban.run_id": run_id.encode()})
+        self.schema = schema
         self.columns = column_names(table)
         self.path = path
         self.writer = pq.ParquetWriter(str(path), self.schema, compression="zstd")
         self.buffer: list[dict] = []
+        self.buffered_bytes = 0
         self.rows = 0
+        self.max_buffered_bytes = 0  # for tests: the streaming bound actually reached
 
     def add(self, rows: Iterable[dict]) -> None:
-        self.buffer.extend(rows)
-        if len(self.buffer) >= ROW_GROUP_ROWS:
+        for r in rows:
+            self.buffer.append(r)
+            self.buffered_bytes += _row_bytes(r)
+        self.max_buffered_bytes = max(self.max_buffered_bytes, self.buffered_bytes)
+        if len(self.buffer) >= ROW_GROUP_ROWS or self.buffered_bytes >= ROW_GROUP_BYTES:
             self.flush()
 
     def flush(self) -> None:
@@ -52,6 +88,7 @@ class TableWriter:
         self.writer.write_table(batch)
         self.rows += len(self.buffer)
         self.buffer = []
+        self.buffered_bytes = 0
 
     def close(self) -> None:
         self.flush()
@@ -61,16 +98,17 @@ class TableWriter:
 class OutputWriter:
     """Writes all tables of a run into a staging folder, then swaps them into `out_dir`."""
 
-    def __init__(self, out_dir: str | os.PathLike):
+    def __init__(self, out_dir: str | os.PathLike, run_id: str | None = None):
         self.out = Path(out_dir)
         self.out.mkdir(parents=True, exist_ok=True)
+        self.run_id = run_id or new_run_id()
         self.stage = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=self.out))
-        self.writers = {t: TableWriter(t, self.stage / f"{t}.parquet") for t in TABLE_NAMES}
+        self.writers = {t: TableWriter(t, self.stage / f"{t}.parquet", self.run_id) for t in TABLE_NAMES}
 
     def add_document(self, tables: dict[str, list[dict]]) -> None:
         """Rows of one document, in the order documents are added (callers add by doc_id)."""
         for table, rows in tables.items():
-            if rows:
+            if rows and table in self.writers:
                 self.writers[table].add(_sort_rows(table, rows))
 
     def add_errors(self, rows: list[dict]) -> None:
@@ -81,17 +119,20 @@ class OutputWriter:
         for t, w in self.writers.items():
             w.close()
             counts[t] = w.rows
-        for t in TABLE_NAMES:
-            target = self.out / f"{t}.parquet"
-            if target.is_dir():  # a previous distributed run wrote a dataset folder
-                old = self.stage / f"old-{t}"
-                os.replace(target, old)
-            os.replace(self.stage / f"{t}.parquet", target)
-            _fsync_dir(self.out)
-        manifest = dict(manifest, tables=counts, finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-        tmp = self.stage / "manifest.json"
+            _fsync_file(w.path)
+        manifest = dict(manifest, run_id=self.run_id, tables=counts,
+                        finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        tmp = self.stage / MANIFEST
         tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-        os.replace(tmp, self.out / "manifest.json")
+        _fsync_file(tmp)
+        with _signals_held():
+            for t in TABLE_NAMES:
+                target = self.out / f"{t}.parquet"
+                if target.is_dir():  # a previous distributed run wrote a dataset folder
+                    os.replace(target, self.stage / f"old-{t}")
+                os.replace(self.stage / f"{t}.parquet", target)
+            os.replace(tmp, self.out / MANIFEST)
+            _fsync_dir(self.out)
         shutil.rmtree(self.stage, ignore_errors=True)
         return counts
 
@@ -104,7 +145,33 @@ class OutputWriter:
         shutil.rmtree(self.stage, ignore_errors=True)
 
 
-def _fsync_dir(path: Path) -> None:
+def new_run_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+
+@contextmanager
+def _signals_held():
+    """Hold back SIGINT/SIGTERM (re-delivered afterwards) while the tables are swapped."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    old = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            old[sig] = signal.signal(sig, lambda s, f: received.append(s)) or signal.SIG_DFL
+        except (ValueError, OSError):
+            pass
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        for sig in received[:1]:
+            os.kill(os.getpid(), sig)
+
+
+def _fsync_file(path: Path) -> None:
     try:
         fd = os.open(path, os.O_RDONLY)
         try:
@@ -115,8 +182,13 @@ def _fsync_dir(path: Path) -> None:
         pass
 
 
-def clean_stale_staging(out_dir: str | os.PathLike) -> None:
-    """Remove staging folders left by killed runs (their process is gone)."""
+def _fsync_dir(path: Path) -> None:
+    _fsync_file(path)
+
+
+def clean_stale_staging(out_dir: str | os.PathLike, locked: bool = False) -> None:
+    """Remove staging folders left by killed runs: all of them when this process holds the
+    output lock (no other run can be writing), else those whose process is gone."""
     out = Path(out_dir)
     if not out.is_dir():
         return
@@ -125,7 +197,7 @@ def clean_stale_staging(out_dir: str | os.PathLike) -> None:
             pid = int(p.name.split("-")[1])
         except (IndexError, ValueError):
             pid = -1
-        if pid > 0 and _alive(pid):
+        if not locked and pid > 0 and pid != os.getpid() and _alive(pid):
             continue
         shutil.rmtree(p, ignore_errors=True)
 
@@ -138,3 +210,29 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
+
+
+class OutputBusy(Exception):
+    """Another run is writing into the same output folder."""
+
+
+@contextmanager
+def output_lock(out_dir: str | os.PathLike):
+    """An exclusive lock on the output folder for the whole run (released by the kernel when the
+    process dies, so a killed run never blocks the next one)."""
+    import fcntl
+
+    path = Path(out_dir) / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
+            raise OutputBusy(f"another vanban run (pid {holder or '?'}) is writing into {out_dir}; "
+                             "wait for it to finish or choose another --out") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
