@@ -122,3 +122,127 @@ def test_cli_exit_statuses(corpus, tmp_path):
     badflag = subprocess.run(cli + ["run", str(corpus), "--out", str(tmp_path / "o"), "--workers", "0"], env=env,
                              capture_output=True, text=True)
     assert badflag.returncode == 2
+
+
+# --- incremental runs, the cache and the hash index ----------------------------------------------
+
+def test_rerun_reads_no_unchanged_input_and_redoes_a_touched_one(corpus, tmp_path, monkeypatch):
+    from pipeline.cache import HashIndex
+
+    monkeypatch.setattr(HashIndex, "RACY_SECONDS", -1.0)  # the files were written a moment ago
+    out = tmp_path / "out"
+    run([str(corpus)], str(out), workers=1, progress=False)
+    import pipeline.run as run_mod
+
+    hashed = []
+    real = run_mod.sha256_file
+    monkeypatch.setattr(run_mod, "sha256_file", lambda p: hashed.append(p) or real(p))
+    s = run([str(corpus)], str(out), workers=1, progress=False)
+    assert hashed == [] and s.reused == 3  # unchanged (size, mtime, inode): the bytes are not read
+    target = corpus / "d09_cd_226_ttg.txt"
+    os.utime(target, (1, 1))  # same bytes, new stat: hashed again, still re-used
+    s = run([str(corpus)], str(out), workers=1, progress=False)
+    assert [os.path.basename(p) for p in hashed] == ["d09_cd_226_ttg.txt"] and s.reused == 3
+
+
+def test_identical_files_are_one_document(corpus, tmp_path):
+    shutil.copy(corpus / "d09_cd_226_ttg.txt", corpus / "again.txt")
+    out = tmp_path / "out"
+    s = run([str(corpus)], str(out), workers=2, progress=False)
+    assert s.documents == 3 and s.exit_status == 0
+    docs = pd.read_parquet(out / "documents.parquet")
+    row = docs[docs["source_path"].str.endswith("again.txt")].iloc[0]
+    assert list(row["other_paths"]) == [str(corpus / "d09_cd_226_ttg.txt")]
+
+
+def test_damaged_cache_entry_is_reported_and_redone(corpus, tmp_path):
+    out = tmp_path / "out"
+    run([str(corpus)], str(out), workers=1, progress=False)
+    before = _tables(out)
+    entry = sorted((out / ".vanban-cache").glob("*/*/*.vbc"))[0]
+    data = entry.read_bytes()
+    entry.write_bytes(data[: len(data) // 2])  # header intact, body cut
+    s = run([str(corpus)], str(out), workers=1, progress=False)
+    assert s.exit_status == 1 and s.documents == 2
+    err = pd.read_parquet(out / "errors.parquet")
+    assert list(err["error_type"]) == ["cache_corrupt"] and "run again" in err["message"][0]
+    s = run([str(corpus)], str(out), workers=1, progress=False)
+    assert s.exit_status == 0 and s.processed == 1
+    after = _tables(out)
+    for t in schema.TABLE_NAMES:
+        pd.testing.assert_frame_equal(before[t], after[t])
+
+
+def test_cache_keeps_current_inputs_and_configuration_only(corpus, tmp_path):
+    out = tmp_path / "out"
+    run([str(corpus)], str(out), workers=1, progress=False)
+    stale = out / ".vanban-cache" / "0123456789ab" / "aa"
+    stale.mkdir(parents=True)
+    (stale / ("a" * 64 + ".vbc")).write_bytes(b"old configuration")
+    (corpus / "d09_cd_226_ttg.txt").unlink()
+    run([str(corpus)], str(out), workers=1, progress=False)
+    assert not (out / ".vanban-cache" / "0123456789ab").exists()
+    assert len(list((out / ".vanban-cache").glob("*/*/*.vbc"))) == 2
+
+
+def test_linked_folders_are_read_once_and_reported(corpus, tmp_path):
+    os.symlink(corpus, corpus / "loop")  # a folder link back to its parent
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.copy(DEV / "d11_cd_234_ttg.txt", outside / "d11.txt")
+    os.symlink(outside, corpus / "linked")
+    s = run([str(corpus)], str(tmp_path / "out"), workers=2, progress=False)
+    assert s.documents == 4
+    errors = pd.read_parquet(tmp_path / "out" / "errors.parquet")
+    assert list(errors["error_type"]) == ["symlink_loop"] and "loop" in errors["source_path"][0]
+
+
+def test_consolidation_streams_documents(corpus, tmp_path, monkeypatch):
+    """Many documents with a large text: the writer holds one row group, never all documents."""
+    import copy
+    import tracemalloc
+
+    from pipeline import write
+    from pipeline.cache import Cache, config_key
+    from pipeline.engines import entry_meta
+    from pipeline.process import Options
+    from pipeline.run import consolidate
+
+    out = tmp_path / "out"
+    run([str(corpus)], str(out), workers=1, progress=False)
+    cache = Cache(out, config_key("auto"))
+    base = cache.load(next(iter(sorted(p.stem for p in (out / ".vanban-cache").glob("*/*/*.vbc")))))
+    n, filler = 120, "Nội dung phụ lục kéo dài để kiểm tra bộ nhớ. " * 23_000  # ~1 M characters each
+    by_sha, metas = {}, {}
+    for i in range(n):
+        r = copy.deepcopy(base)
+        sha = f"{i:064x}"
+        r.doc_id = f"{i:016x}"
+        for rows in r.tables.values():
+            for row in rows:
+                row["doc_id"] = r.doc_id
+        r.tables["documents"][0]["text"] = r.tables["documents"][0]["text"] + filler + str(i)
+        cache.store(sha, r, entry_meta(r))
+        by_sha[sha] = [f"doc{i}.txt"]
+        metas[sha] = entry_meta(r)
+    monkeypatch.setattr(write, "ROW_GROUP_BYTES", 8 * 2**20)
+    writers = []
+    real_init = write.OutputWriter.__init__
+
+    def keep(self, *a, **k):
+        real_init(self, *a, **k)
+        writers.append(self)
+
+    monkeypatch.setattr(write.OutputWriter, "__init__", keep)
+    tracemalloc.start()
+    try:
+        counts, _ = consolidate(str(out), cache, by_sha, metas, {}, [], ["x"], Options(), "local")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert counts["documents"] == n
+    held = n * len(filler) * 2  # bytes all texts would take as Python strings (2 bytes a character here)
+    assert writers[0].writers["documents"].max_buffered_bytes < 12 * 2**20
+    assert peak < 80 * 2**20 < held / 3, f"peak {peak / 2**20:.0f} MiB for {held / 2**20:.0f} MiB of text"
+    docs = pd.read_parquet(out / "documents.parquet", columns=["doc_id", "n_chars"])
+    assert list(docs["doc_id"]) == sorted(docs["doc_id"]) and len(docs) == n
