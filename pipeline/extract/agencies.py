@@ -345,6 +345,7 @@ class _M:
     kind: str
     canonical: str | None = None   # when synthesized (distributed, head alone)
     agency_start: int | None = None  # first token of the agency itself (after a dropped title)
+    shared: tuple[str, str] | None = None  # (agency, unit) a distributed province list shares
 
 
 @dataclass
@@ -755,7 +756,8 @@ class _Parser:
         unit_text = toks[j].text if u[0] == 1 else " ".join(t.text for t in toks[j:k])
         if d:
             return self.distribute(k, unit=unit_text)
-        e = self.proper_name(k)
+        pm = T.provinces.match(toks, k)   # a known province first: "Hải Phòng" is no "Phòng …"
+        e = k + pm[0] if pm else self.proper_name(k)
         if not e or all(toks[x].text.isupper() for x in range(j, e)):
             return None        # "TỈNH CAO BẰNG" is a heading, not an actor
         return [_M(i, e, "locality")]
@@ -863,6 +865,31 @@ class _Parser:
             if loc:
                 return loc, loc[-1].end
         return None
+
+    def provinces_after(self, prev: _M, k: int) -> list[_M] | None:
+        """"Ủy ban nhân dân các tỉnh Hà Tĩnh, Quảng Trị, Huế": bare province names after a body
+        "… các <unit> <Province>" are more of the same bodies (distributed without a colon)."""
+        toks, T = self.toks, self.T
+        pm = T.provinces.match(toks, k)
+        if not pm or prev.kind != "named":
+            return None
+        if prev.shared:
+            agency, unit = prev.shared
+            return [_M(k, k + pm[0], "named", canonical=f"{agency} {unit} {self.render(k, k + pm[0])}",
+                       shared=prev.shared)]
+        x = next((x for x in range(prev.start, prev.end) if toks[x].key == "các"), None)
+        if x is None:
+            return None
+        u = T.province_units.match(toks, x + 1)
+        if not u or not T.provinces.match(toks, x + 1 + u[0]):
+            return None
+        a = prev.agency_start if prev.agency_start is not None else prev.start
+        agency = self.render(a, x)
+        unit = self.render(x + 1, x + 1 + u[0])
+        if prev.canonical is None:
+            prev.canonical = f"{agency} {unit} {self.render(x + 1 + u[0], prev.end)}"
+        return [_M(k, k + pm[0], "named", canonical=f"{agency} {unit} {self.render(k, k + pm[0])}",
+                   shared=(agency, unit))]
 
     def units_distribution(self, j: int, colon: int) -> list[_M] | None:
         """After "<agency> các tỉnh, thành phố:" give each province its own mention."""
@@ -1104,17 +1131,41 @@ def _parse_window(text: str, pos: int, end: int) -> tuple[list[AgencyMention], i
             k += mw[0]
         nxt = p.mention(k)
         if not nxt:
+            more = p.provinces_after(ms[-1], k)
+            if more:
+                ms.extend(more)
+                i = more[-1].end
+                continue
             if j > i:
                 i = j
             break
         ms.extend(nxt[0])
         i = nxt[1]
     _spans_to_sdoc(sdoc, ms)
-    mentions = [p.finish(m) for m in ms]
+    mentions = _share_heads([p.finish(m) for m in ms])
     while i < len(toks) and toks[i].text == ",":
         i += 1
     end_off = toks[i].start if i < len(toks) else end
     return mentions, end_off
+
+
+_HEAD_AND_UNIT_RE = regex.compile(r"^(?P<head>.+?)\s+(?P<unit>(?:tỉnh|thành phố|Thành phố|huyện|quận|thị xã|xã|phường|đặc khu)\s.+)$")
+_UNIT_START_RE = regex.compile(r"^(?:tỉnh|thành phố|Thành phố|TP\.?|Tp\.?)\s")
+
+
+def _share_heads(mentions: list[AgencyMention]) -> list[AgencyMention]:
+    """"Ủy ban nhân dân thành phố Hà Nội, thành phố Hồ Chí Minh, tỉnh Quảng Ninh": a bare
+    locality after a body of a locality is the same kind of body there."""
+    out: list[AgencyMention] = []
+    for m in mentions:
+        prev = out[-1] if out else None
+        if m.kind == "locality" and prev is not None and _UNIT_START_RE.match(m.canonical):
+            hm = _HEAD_AND_UNIT_RE.match(prev.canonical)
+            if hm and prev.kind == "named":
+                canon = f"{hm.group('head')} {m.canonical}"
+                m = AgencyMention(m.start, m.end, m.raw, canon, current_name(canon), "named")
+        out.append(m)
+    return out
 
 
 def find_agencies(text: str, start: int, end: int) -> list[AgencyMention]:
