@@ -42,6 +42,7 @@ class _Rules:
     topic: regex.Pattern
     opened_cue: regex.Pattern     # "Chủ tịch UBND thành phố đề nghị …": the cue after its speaker
     field_label: regex.Pattern    # "<label>:" at a line start (after an optional bullet)
+    intro_addressees: frozenset[str]  # document types whose introduction names the actors
     field_kind: dict[str, str]    # folded label -> kind
 
 
@@ -73,6 +74,7 @@ def _rules() -> _Rules:
         opened_cue=regex.compile(rf"{data['clause_opener']}(?:{'|'.join(groups)})\s+"),
         field_label=regex.compile(rf"(?:[-–+•]\s*)?(?P<label>(?i:{label_alt}))\s*(?:\([^)\n]{{0,40}}\)\s*)?:\s*"),
         field_kind=field_kind,
+        intro_addressees=frozenset(data.get("intro_addressees", [])),
     )
 
 
@@ -354,6 +356,13 @@ class _Extractor:
         # the paragraph before the first item announces the default mode
         first = next((s for s in secs if s.start >= doc.meta.body_start), None)
         default_mode = intro_mode(self.text, doc.meta.body_start, first.start) if first else ""
+        top = Context(mode=default_mode)
+        if first and doc.meta.doc_type in _rules().intro_addressees:
+            # a telegram's or letter's introduction names its addressees: they carry out the items
+            # that name no agency of their own ("Thủ tướng Chính phủ yêu cầu Bộ trưởng, … :")
+            intro = self.intro_clause(doc.meta.body_start, first.start, whole=True)
+            if intro:
+                top = Context(mode=intro.mode or default_mode, lead=intro.lead, co=intro.co, weak=True)
         contexts: dict[int, Context] = {}
         for i, s in enumerate(secs):
             if s.marker == "footnote" or self.in_zone(s.start):
@@ -362,7 +371,7 @@ class _Extractor:
             if parent_ctx is not None and parent_ctx.consumed:
                 contexts[i] = parent_ctx
                 continue
-            base = parent_ctx or Context(mode=default_mode)
+            base = parent_ctx or top
             contexts[i] = self.item(i, s, base)
         self.loose_paragraphs(default_mode)
         return sorted(self.out, key=lambda a: (a.start, a.end))
@@ -435,16 +444,17 @@ class _Extractor:
             return None
         return AgencyMention(s0, s0 + len(line), line, line, line, "collective")
 
-    def intro_clause(self, start: int, end: int) -> Clause | None:
+    def intro_clause(self, start: int, end: int, whole: bool = False) -> Clause | None:
         """The agencies of a list's introduction: the last paragraph of an item's own text when it
-        ends with ":" (after the heading line), at a sentence start, a cue or after a comma."""
+        ends with ":" (after the heading line; `whole`: the region has no heading line), at a
+        sentence start, a cue or after a comma."""
         text = self.text
         while end > start and text[end - 1] in " \n":
             end -= 1
         if end <= start or text[end - 1] != ":":
             return None
         para = max(start, text.rfind("\n", start, end) + 1)
-        if para == start:
+        if para == start and not whole:
             return None  # the heading line itself: handled as the item's own clause
         for p in [para] + [m.end() for m in _COMMA_RE.finditer(text, para, end)]:
             c = self.clause(p, end)
