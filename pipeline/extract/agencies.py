@@ -755,7 +755,15 @@ class _Parser:
             k += 1
         unit_text = toks[j].text if u[0] == 1 else " ".join(t.text for t in toks[j:k])
         if d:
-            return self.distribute(k, unit=unit_text)
+            items = self.distribute(k, unit=unit_text)
+            if items:
+                return items
+            # "Các tỉnh, thành phố:" with no names after it: the localities as a whole
+            e = self.admin_run(j, with_name=False)
+            if e and e > j and (e >= len(toks) or not toks[e].word or T.stops.match(toks, e)
+                                or T.closing.match(toks, e)):
+                return [_M(i, e, "collective")]
+            return None
         pm = T.provinces.match(toks, k)   # a known province first: "Hải Phòng" is no "Phòng …"
         e = k + pm[0] if pm else self.proper_name(k)
         if not e or all(toks[x].text.isupper() for x in range(j, e)):
