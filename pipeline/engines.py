@@ -180,8 +180,9 @@ def run_local(tasks: list[Task], options: Options, out_dir: str, config: str, wo
 
 # --- dask -------------------------------------------------------------------------------------------
 
-BATCH_BYTES = 4 * 1024 * 1024   # inputs per Dask task: a few seconds of work ...
-BATCH_DOCS = 32                  # ... and never too many documents at once
+# Inputs per Dask task: a few seconds of work, never too many documents at once.
+BATCH_BYTES = int(float(os.environ.get("VANBAN_DASK_BATCH_MB", "4")) * 1024 * 1024)
+BATCH_DOCS = int(os.environ.get("VANBAN_DASK_BATCH_DOCS", "32"))
 TASK_RETRIES = 2
 
 _GUARD = None

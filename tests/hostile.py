@@ -109,6 +109,19 @@ def make_hostile_inputs(folder: Path) -> dict[str, set[str]]:
     return expected
 
 
+def snapshot_env(folder: Path) -> dict[str, str]:
+    """Environment for subprocesses that run a copy of the package and rules made now, so that
+    outputs compared across several processes come from one version of the code even while
+    the working tree is being edited."""
+    import shutil
+
+    snap = folder / "snapshot"
+    if not snap.exists():
+        shutil.copytree(ROOT / "pipeline", snap / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(ROOT / "rules", snap / "rules")
+    return dict(os.environ, PYTHONPATH=str(snap), VANBAN_RULES=str(snap / "rules"))
+
+
 def run_measured(cmd: list[str], timeout: float = 600, **kw) -> tuple[subprocess.CompletedProcess, int]:
     """Run `cmd`; (completed process, peak RSS in bytes summed over its process tree)."""
     import psutil

@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -17,11 +16,11 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from pipeline import engines, schema
+from pipeline import schema
 from pipeline.run import UsageError, run
 
 from .conftest import DEV, ROOT
-from .hostile import big_text
+from .hostile import big_text, snapshot_env
 
 DASK = [sys.executable, "-m", "dask"]
 TIME_LIMIT = 4.0
@@ -30,6 +29,7 @@ TIME_LIMIT = 4.0
 class Cluster:
     def __init__(self, folder: Path):
         self.folder = folder
+        self.env = snapshot_env(folder)  # workers, client and the local reference run one version
         self.procs: dict[str, subprocess.Popen] = {}
         sched_file = folder / "scheduler.json"
         self._start("scheduler", DASK + ["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
@@ -47,7 +47,7 @@ class Cluster:
     def _start(self, name: str, cmd: list[str]) -> None:
         log = open(self.folder / f"{name}.log", "w")
         self.procs[name] = subprocess.Popen(cmd, cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
+                                            start_new_session=True, env=self.env)
 
     def start_worker(self, name: str) -> None:
         self._start(name, DASK + ["worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
@@ -103,11 +103,21 @@ def _assert_same_tables(a: Path, b: Path) -> None:
         assert_frame_equal(ta[t], tb[t], obj=t)
 
 
+def _vanban(cluster: Cluster, cwd: Path, *args: str, wait: bool = True, env: dict | None = None):
+    cmd = [sys.executable, "-m", "pipeline", "run", *args, "--no-progress", "--time-limit", str(TIME_LIMIT)]
+    p = subprocess.Popen(cmd, cwd=str(cwd), env=env or cluster.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    if not wait:
+        return p
+    out, err = p.communicate(timeout=600)
+    return p.returncode, out, err
+
+
 GOOD_DOCS = ["seed_000_ct_cantho_2025.txt", "seed_002_ctr_cantho_kl42.txt", "d01_ct_09_ubnd.txt",
              "d09_cd_226_ttg.txt", "d12_qd_2853_ubnd.txt", "d13_tb_627_vpcp.txt", "p04_nq_113_cp.pdf"]
 
 
-def test_dask_gives_the_same_rows_as_local(cluster, tmp_path, monkeypatch):
+def test_dask_gives_the_same_rows_as_local(cluster, tmp_path):
     src = tmp_path / "in"
     (src / "sub").mkdir(parents=True)
     for n in GOOD_DOCS:
@@ -117,11 +127,14 @@ def test_dask_gives_the_same_rows_as_local(cluster, tmp_path, monkeypatch):
     (src / "notes.xyz").write_text("x")
     (src / "binary.txt").write_bytes(bytes(range(256)) * 100)
     (src / "huge.txt").write_text(big_text(8), encoding="utf-8")  # stopped by the time limit on a worker
-    monkeypatch.chdir(tmp_path)  # relative inputs: workers get them absolute, the tables keep them as given
-    local = run(["in"], "local", workers=2, time_limit=TIME_LIMIT, progress=False)
-    dask = run(["in"], "dask", engine="dask", scheduler=cluster.address, time_limit=TIME_LIMIT, progress=False)
-    assert (dask.documents, dask.errors, dask.exit_status) == (local.documents, local.errors, 1)
-    assert local.documents == len(GOOD_DOCS)
+    # relative inputs: the workers get them absolute, the tables keep them as given
+    rc, local, err = _vanban(cluster, tmp_path, "in", "--out", "local", "--workers", "2")
+    assert rc == 1, err
+    rc, dask, err = _vanban(cluster, tmp_path, "in", "--out", "dask", "--engine", "dask",
+                            "--scheduler", cluster.address)
+    assert rc == 1, err
+    assert dask.split(" in ")[0] == local.split(" in ")[0]  # the same counts in the summary line
+    assert f"{len(GOOD_DOCS)} documents" in local
     _assert_same_tables(tmp_path / "local", tmp_path / "dask")
     errors = pd.read_parquet(tmp_path / "dask" / "errors.parquet").set_index("source_path")
     assert errors.loc["in/huge.txt", "error_type"] == "timeout"
@@ -129,8 +142,9 @@ def test_dask_gives_the_same_rows_as_local(cluster, tmp_path, monkeypatch):
     docs = pd.read_parquet(tmp_path / "dask" / "documents.parquet")
     assert any(list(p) == ["in/sub/seed_000_ct_cantho_2025.txt"] for p in docs["other_paths"])
 
-    again = run(["in"], "dask", engine="dask", scheduler=cluster.address, time_limit=TIME_LIMIT, progress=False)
-    assert again.processed == 1 and again.reused == len(GOOD_DOCS) + 2  # only the timed-out one is tried again
+    rc, again, err = _vanban(cluster, tmp_path, "in", "--out", "dask", "--engine", "dask",
+                             "--scheduler", cluster.address)
+    assert rc == 1 and f"1 processed, {len(GOOD_DOCS) + 2} from cache" in again  # only the time-out is retried
     _assert_same_tables(tmp_path / "local", tmp_path / "dask")
 
 
@@ -143,34 +157,25 @@ def test_unreachable_scheduler_is_a_usage_error(tmp_path, monkeypatch):
         run([str(src)], str(tmp_path / "out"), engine="dask", scheduler="tcp://127.0.0.1:9", progress=False)
 
 
-def test_dask_tolerates_a_lost_worker(cluster, tmp_path, monkeypatch):
+def test_dask_tolerates_a_lost_worker(cluster, tmp_path):
     """Runs last in this module: a worker is killed while the run is going on."""
     src = tmp_path / "in"
     src.mkdir()
     for p in sorted(DEV.glob("d*.txt")):
         shutil.copy(p, src / p.name)
-    run([str(src)], str(tmp_path / "local"), workers=2, progress=False)
-    monkeypatch.setattr(engines, "BATCH_DOCS", 1)
+    rc, _, err = _vanban(cluster, tmp_path, "in", "--out", "local", "--workers", "2")
+    assert rc == 0, err
     out = tmp_path / "dask"
-    result: dict = {}
-
-    def go():
-        try:
-            result["summary"] = run([str(src)], str(out), engine="dask", scheduler=cluster.address, progress=False)
-        except BaseException as e:  # pragma: no cover - reported below
-            result["error"] = e
-
-    th = threading.Thread(target=go)
-    th.start()
+    p = _vanban(cluster, tmp_path, "in", "--out", "dask", "--engine", "dask", "--scheduler", cluster.address,
+                wait=False, env=dict(cluster.env, VANBAN_DASK_BATCH_DOCS="1"))
     t0 = time.monotonic()
     while not list((out / ".vanban-cache").glob("*/*/*.vbc")):
-        assert th.is_alive() and time.monotonic() - t0 < 120, result
+        assert p.poll() is None and time.monotonic() - t0 < 120, p.communicate()
         time.sleep(0.02)
-    running = th.is_alive()
+    running = p.poll() is None
     cluster.kill("w0")
-    th.join(timeout=300)
-    assert not th.is_alive() and "error" not in result, result
+    _, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err
     assert running  # the worker died while the run was going on
-    assert result["summary"].exit_status == 0
     _assert_same_tables(tmp_path / "local", out)
     cluster.start_worker("w2")  # leave a two-worker cluster behind

@@ -21,7 +21,7 @@ from pipeline import schema
 from pipeline.run import UsageError, run
 
 from .conftest import DEV, ROOT
-from .hostile import big_text
+from .hostile import big_text, snapshot_env
 
 OLD = ["seed_000_ct_cantho_2025.txt", "d09_cd_226_ttg.txt", "d11_cd_234_ttg.txt", "d13_tb_627_vpcp.txt"]
 NEW = ["seed_000_ct_cantho_2025.txt", "d09_cd_226_ttg.txt", "d01_ct_09_ubnd.txt", "d12_qd_2853_ubnd.txt"]
@@ -50,25 +50,36 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
         return False
 
 
-def _start(inputs: Path, out: Path, *extra: str) -> subprocess.Popen:
+def _start(inputs: Path, out: Path, *extra: str, env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen(CLI + [str(inputs), "--out", str(out), "--workers", "2", "--no-progress", *extra],
                             cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, env=env)
+
+
+def _complete(inputs: Path, out: Path, env: dict) -> float:
+    t0 = time.monotonic()
+    p = _start(inputs, out, env=env)
+    _, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err[-3000:]
+    return time.monotonic() - t0
 
 
 @pytest.fixture(scope="module")
 def states(tmp_path_factory):
-    """One input folder; its old content's complete output and its new content's."""
+    """One input folder, the complete output of its old content and of its new content (from
+    real runs of one snapshot of the code), and how long the new run took."""
     base = tmp_path_factory.mktemp("interrupts")
+    env = snapshot_env(base)
     src = base / "in"
     src.mkdir()
     _fill(src, OLD)
     old = base / "old"
-    run([str(src)], str(old), workers=2, progress=False)
+    _complete(src, old, env)
     _fill(src, NEW, changed="d09_cd_226_ttg.txt")
     new = base / "new"
-    run([str(src)], str(new), workers=2, progress=False)
-    return base, src, old, new
+    shutil.copytree(old, new)
+    seconds = _complete(src, new, env)  # re-uses the unchanged documents, as the killed runs will
+    return base, src, old, new, env, seconds
 
 
 def _check_each_table_old_or_new(out: Path, old: dict, new: dict, what: str) -> set[str]:
@@ -86,7 +97,7 @@ def _check_each_table_old_or_new(out: Path, old: dict, new: dict, what: str) -> 
 
 
 def test_sigkill_at_random_moments_never_damages_the_tables(states):
-    base, src, old_out, new_out = states
+    base, src, old_out, new_out, env, processing = states
     old, new = _tables(old_out), _tables(new_out)
     rng = random.Random()
     seed = rng.randrange(10**6)
@@ -100,22 +111,14 @@ def test_sigkill_at_random_moments_never_damages_the_tables(states):
             shutil.copytree(new_out / ".vanban-cache", out / ".vanban-cache")
         return out
 
-    durations = {}
-    for cached in (False, True):  # how long an uninterrupted run of each kind takes here
-        out = prepared(9 + cached, cached)
-        t0 = time.monotonic()
-        p = _start(src, out)
-        p.communicate(timeout=300)
-        durations[cached] = time.monotonic() - t0
-        assert p.returncode == 0
-        assert _check_each_table_old_or_new(out, old, new, "complete run") == {"new"}
+    durations = {False: processing, True: _complete(src, prepared(9, True), env)}
+    assert _check_each_table_old_or_new(base / "kill9", old, new, "complete cached run") == {"new"}
 
-    outcomes = []
     for k in range(6):
         cached = k % 2 == 1
         out = prepared(k, cached)
         delay = rng.uniform(0.1, 1.0) * durations[cached]
-        p = _start(src, out)
+        p = _start(src, out, env=env)
         time.sleep(delay)
         try:
             os.killpg(p.pid, signal.SIGKILL)
@@ -123,12 +126,12 @@ def test_sigkill_at_random_moments_never_damages_the_tables(states):
             pass
         p.communicate()
         what = f"kill {k} after {delay:.2f} s ({'cached' if cached else 'processing'} run; seed {seed})"
-        outcomes.append(_check_each_table_old_or_new(out, old, new, what))
+        _check_each_table_old_or_new(out, old, new, what)
 
-    procs = [_start(src, base / f"kill{k}") for k in range(6)]  # the next run completes normally
+    procs = [_start(src, base / f"kill{k}", env=env) for k in range(6)]  # the next run completes normally
     for k, p in enumerate(procs):
-        p.communicate(timeout=300)
-        assert p.returncode == 0, f"run after kill {k} (seed {seed})"
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, f"run after kill {k} (seed {seed}): {err[-2000:]}"
     for k in range(6):
         out = base / f"kill{k}"
         assert _check_each_table_old_or_new(out, old, new, f"run after kill {k}") == {"new"}
@@ -136,8 +139,10 @@ def test_sigkill_at_random_moments_never_damages_the_tables(states):
 
 
 def test_death_in_the_middle_of_the_swap_leaves_whole_tables(states, monkeypatch):
-    """The moment a random kill rarely hits: between two table swaps."""
-    base, src, old_out, new_out = states
+    """The moment a random kill rarely hits: between two table swaps (in this process)."""
+    base, src, old_out, _, _, _ = states
+    new_out = base / "swap-new"
+    run([str(src)], str(new_out), workers=2, progress=False)
     old, new = _tables(old_out), _tables(new_out)
     out = base / "swap"
     shutil.copytree(old_out, out)
@@ -183,7 +188,7 @@ def _wait_for_entries(out: Path, n: int, proc: subprocess.Popen, limit: float = 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_and_sigterm_stop_cleanly_and_keep_the_previous_output(states, sig):
-    base, src, old_out, new_out = states
+    base, src, _, _, env, _ = states
     slow = base / f"slow-{sig.name}"
     shutil.copytree(src, slow)
     (slow / "zz_long.txt").write_text(big_text(8), encoding="utf-8")  # still running when the signal comes
@@ -191,7 +196,7 @@ def test_ctrl_c_and_sigterm_stop_cleanly_and_keep_the_previous_output(states, si
     run([str(src)], str(out), workers=2, progress=False)
     before = _tables(out)
     shutil.rmtree(out / ".vanban-cache")
-    p = _start(slow, out)
+    p = _start(slow, out, env=env)
     _wait_for_entries(out, 2, p)  # processing is under way
     with pytest.raises(UsageError, match="another vanban run"):
         run([str(slow)], str(out), progress=False)  # the folder is locked by the running one
