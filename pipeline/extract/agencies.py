@@ -749,6 +749,11 @@ class _Parser:
         j = i + (d[0] if d else 0)
         u = T.province_units.match(toks, j)
         if not u:
+            # "các xã, phường": lower units named as a whole (no names follow them)
+            e = self.admin_run(j, with_name=False) if d else None
+            if e and e > j and (e >= len(toks) or not toks[e].word or T.stops.match(toks, e)
+                                or T.closing.match(toks, e)) and toks[j].key not in ("địa", "khu"):
+                return [_M(i, e, "collective")]
             return None
         k = j + u[0]
         if self.is_(k, "."):

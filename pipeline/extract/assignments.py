@@ -37,6 +37,7 @@ class _Rules:
     filler: regex.Pattern
     connectors: list[regex.Pattern]
     co_connector: regex.Pattern
+    lead_tail: regex.Pattern
     responsibility: regex.Pattern
     not_task: regex.Pattern
     topic: regex.Pattern
@@ -68,6 +69,7 @@ def _rules() -> _Rules:
         filler=regex.compile(data["cue_fillers"]),
         connectors=[regex.compile(p) for p in data["connectors"]],
         co_connector=regex.compile(data["co_connector"]),
+        lead_tail=regex.compile(data["lead_tail"]),
         responsibility=regex.compile(data["responsibility"]),
         not_task=regex.compile(data["not_a_task_after_subject"]),
         topic=regex.compile(data["topic_opener"]),
@@ -120,6 +122,7 @@ def parse_clause(text: str, pos: int, end: int, *, subject_ok: bool = True) -> C
         return None
     clause = Clause(start=start, mode=mode, lead=lead, task_start=after)
     p = _skip(text, after, limit, " \t")
+    p = r.lead_tail.match(text, p, limit).end()
     if mode is None and (r.not_task.match(text, p, limit) or not _plausible_subject(lead)):
         return None  # "Sở Y tế đã …": a description, not an assignment
     # connectors: "theo chức năng, nhiệm vụ", "chủ trì", "phối hợp với …", "có trách nhiệm",
