@@ -44,6 +44,8 @@ class _Rules:
     opened_cue: regex.Pattern     # "Chủ tịch UBND thành phố đề nghị …": the cue after its speaker
     field_label: regex.Pattern    # "<label>:" at a line start (after an optional bullet)
     intro_addressees: frozenset[str]  # document types whose introduction names the actors
+    bare_generic: frozenset[str]      # folded generic nouns that alone are no subject
+    role_head: regex.Pattern          # a heading naming its actor by role
     field_kind: dict[str, str]    # folded label -> kind
 
 
@@ -77,6 +79,8 @@ def _rules() -> _Rules:
         field_label=regex.compile(rf"(?:[-–+•]\s*)?(?P<label>(?i:{label_alt}))\s*(?:\([^)\n]{{0,40}}\)\s*)?:\s*"),
         field_kind=field_kind,
         intro_addressees=frozenset(data.get("intro_addressees", [])),
+        bare_generic=frozenset(fold(x) for x in data["bare_generic_subjects"]),
+        role_head=regex.compile(data["role_heading"]),
     )
 
 
@@ -153,16 +157,12 @@ def parse_clause(text: str, pos: int, end: int, *, subject_ok: bool = True) -> C
     return clause
 
 
-_BARE_GENERIC = frozenset({"đơn vị", "cơ quan", "các cơ quan", "các đơn vị", "cơ sở", "các cơ sở", "các ngành",
-                           "ngành", "tổ chức", "các tổ chức", "cá nhân", "các cá nhân"})
-
-
 def _plausible_subject(lead: list[AgencyMention]) -> bool:
     """An uncued subject must look like an actor: not an upper-case heading ("QUỸ THÀNH VIÊN")
     and not a bare generic noun alone ("Đơn vị nhận báo cáo:", "Cơ quan chịu trách nhiệm …")."""
     if any(m.raw.isupper() and " " in m.raw for m in lead):
         return False
-    return not (len(lead) == 1 and fold(lead[0].raw) in _BARE_GENERIC)
+    return not (len(lead) == 1 and fold(lead[0].raw) in _rules().bare_generic)
 
 
 def co_agencies_in(text: str, start: int, end: int) -> list[AgencyMention]:
@@ -178,7 +178,6 @@ def co_agencies_in(text: str, start: int, end: int) -> list[AgencyMention]:
 
 
 _COMMA_RE = regex.compile(r"[,;]\s+")
-_ROLE_HEAD_RE = regex.compile(r"(?:Các\s+)?(?:[Cc]ơ\s+quan|[Đđ]ơn\s+vị)\s+\w")
 _SENTENCE_END_RE = regex.compile(r"[.;](?=\s|$)|\n")
 
 
@@ -443,7 +442,7 @@ class _Extractor:
         line_end = text.find("\n", s0, end)
         line_end = end if line_end < 0 else line_end
         line = text[s0:line_end].rstrip()
-        if not line or len(line.split()) > 14 or line[-1] in ".;:!?" or not _ROLE_HEAD_RE.match(line):
+        if not line or len(line.split()) > 14 or line[-1] in ".;:!?" or not _rules().role_head.match(line):
             return None
         return AgencyMention(s0, s0 + len(line), line, line, line, "collective")
 
