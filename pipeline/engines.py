@@ -33,7 +33,7 @@ from .process import DocResult, Options, process
 # result holding one is not cached, so the next run tries the document again.
 TRANSIENT_ERRORS = {"timeout", "memory", "MemoryError", "not_found", "permission", "symlink_loop", "is_directory",
                     "os_error", "bad_path", "unreadable", "doc_unsupported", "no_tesseract", "ocr_failed",
-                    "worker_died", "worker_lost", "changed"}
+                    "worker_died", "worker_lost", "internal_error", "changed", "version_mismatch"}
 TRANSIENT_STAGES = {"ocr"}
 
 # Local engine: tasks in flight per worker; a worker is replaced after this many documents
@@ -109,11 +109,16 @@ def timeout_error(task: Task, limit: float) -> dict:
 
 def crash_error(task: Task, exc: BaseException) -> dict:
     code = getattr(exc, "exitcode", None)
+    if code is None:  # not a death: the work raised (a result that does not pickle, a full disk, …)
+        return {"source_path": task.path, "stage": "write", "error_type": "internal_error",
+                "message": f"{task.path}: vanban could not finish this document ({type(exc).__name__}: {exc}); "
+                           "check the disk space of the output folder, else please report it"[:1000],
+                "source_sha256": task.sha}
     why = {-9: "killed (SIGKILL), most likely out of memory", -11: "crashed (segmentation fault)",
-           -6: "aborted"}.get(code, f"{type(exc).__name__}: {exc}")
+           -6: "aborted"}.get(code, f"exit status {code}")
     return {"source_path": task.path, "stage": "extract", "error_type": "worker_died",
             "message": f"{task.path}: the worker process died while processing this document ({why}); "
-                       "the other documents are not affected; check the file, or give the workers more memory"[:1000],
+                       "the other documents are not affected; check the file, or give the workers more memory",
             "source_sha256": task.sha}
 
 

@@ -24,6 +24,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from . import __version__
 from .cache import Cache, CorruptEntry, HashIndex, config_key
@@ -61,6 +62,26 @@ class RunSummary:
         return (f"vanban: {self.documents} documents, {self.assignments} assignments, {self.citations} citations, "
                 f"{self.targets} targets, {self.errors} errors in {self.seconds:.1f} s "
                 f"({self.processed} processed, {self.reused} from cache) -> {self.out}")
+
+
+class DocHead(NamedTuple):
+    """What the parent keeps per document between processing and consolidation (about half a
+    kilobyte): the order key, the error count and the fields the citation linker needs."""
+    doc_id: str | None
+    errors: int
+    doc_type: str | None
+    doc_number: str | None
+    issuer: str | None
+    issue_date: str | None
+    title: str | None
+
+    @classmethod
+    def of(cls, meta: dict) -> "DocHead":
+        def interned(v):
+            return sys.intern(v) if isinstance(v, str) else v
+
+        return cls(meta.get("doc_id"), int(meta.get("errors") or 0), interned(meta.get("doc_type")),
+                   meta.get("doc_number"), interned(meta.get("issuer")), meta.get("issue_date"), meta.get("title"))
 
 
 def _error(path: str, error_type: str, message: str, stage: str = "read", sha: str | None = None) -> dict:
@@ -218,12 +239,12 @@ def _run_locked(files, error_rows, inputs, out, options: Options, *, engine, sch
     index = HashIndex(cache.root)
     by_sha, sizes = hash_inputs(files, index, error_rows)
 
-    metas: dict[str, dict] = {}
+    metas: dict[str, DocHead] = {}
     todo: list[Task] = []
     for sha, paths in by_sha.items():
         meta = None if force else cache.read_meta(sha)
         if meta is not None and not meta.get("transient"):
-            metas[sha] = meta
+            metas[sha] = DocHead.of(meta)
         else:
             todo.append(Task(paths[0], sha, sizes.get(sha, 0)))
     summary = RunSummary(out=out, processed=len(todo), reused=len(by_sha) - len(todo))
@@ -245,9 +266,15 @@ def _run_locked(files, error_rows, inputs, out, options: Options, *, engine, sch
         finally:
             bar.close()
 
-    counts, run_id = consolidate(out, cache, by_sha, metas, failures, error_rows, inputs, options, engine)
+    digest = _inputs_digest(inputs, cache.config, by_sha, error_rows)
+    previous = None if (todo or force) else _unchanged_output(out, digest)
+    if previous is not None:  # nothing changed since the last complete run: its tables stand
+        counts, run_id = previous["tables"], previous["run_id"]
+    else:
+        counts, run_id = consolidate(out, cache, by_sha, metas, failures, error_rows, inputs, options, engine,
+                                     digest=digest)
+        cache.prune(keep=set(by_sha))
     index.save()
-    cache.prune(keep=set(by_sha))
     summary.documents = counts.get("documents", 0)
     summary.assignments = counts.get("assignments", 0)
     summary.citations = counts.get("citations", 0)
@@ -258,7 +285,7 @@ def _run_locked(files, error_rows, inputs, out, options: Options, *, engine, sch
     return summary
 
 
-def _file_outcome(outcome: dict, cache: Cache, by_sha: dict[str, list[str]], metas: dict[str, dict],
+def _file_outcome(outcome: dict, cache: Cache, by_sha: dict[str, list[str]], metas: dict[str, DocHead],
                   failures: dict[str, list[dict]], index: HashIndex) -> None:
     """Record one engine outcome: an entry in the cache (stored by the worker or sent back), or
     error rows when the document produced no entry (time limit, dead worker)."""
@@ -269,7 +296,7 @@ def _file_outcome(outcome: dict, cache: Cache, by_sha: dict[str, list[str]], met
     if not outcome.get("stored"):
         failures[task_sha] = outcome["errors"]
         return
-    metas[sha] = outcome["meta"]
+    metas[sha] = DocHead.of(outcome["meta"])
     if sha != task_sha:  # the file changed after it was hashed: file the path under its new content
         index.forget(path)
         rest = [p for p in by_sha.get(task_sha, []) if p != path]
@@ -280,6 +307,43 @@ def _file_outcome(outcome: dict, cache: Cache, by_sha: dict[str, list[str]], met
                                          "during the run; run again", sha=task_sha) for p in rest[:1]]
         else:
             by_sha.pop(task_sha, None)
+
+
+def _inputs_digest(inputs: list[str], config: str, by_sha: dict[str, list[str]], error_rows: list[dict]) -> str:
+    """A hash of everything the tables are made from: the inputs as given, every path with its
+    content hash, the refused paths and the configuration."""
+    import hashlib
+    import json
+
+    h = hashlib.sha256(json.dumps([list(inputs), config], ensure_ascii=False).encode())
+    for path, sha in sorted((p, sha) for sha, paths in by_sha.items() for p in paths):
+        h.update(f"{path}\0{sha}\n".encode("utf-8", "surrogateescape"))
+    for e in sorted(json.dumps(e, sort_keys=True, ensure_ascii=False) for e in error_rows):
+        h.update(e.encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def _unchanged_output(out: str, digest: str) -> dict | None:
+    """The manifest of the tables in `out` when they were made from exactly these inputs and are
+    all there, from that run (each table carries the run's id)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from .write import MANIFEST
+    from .schema import TABLE_NAMES
+
+    try:
+        manifest = json.loads((Path(out) / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("inputs_digest") != digest or not manifest.get("run_id"):
+            return None
+        for t in TABLE_NAMES:
+            meta = pq.read_schema(Path(out) / f"{t}.parquet").metadata or {}
+            if meta.get(b"vanban.run_id", b"").decode() != manifest["run_id"]:
+                return None
+        return manifest
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _progress(total: int, enabled: bool):
@@ -312,9 +376,9 @@ def _sigterm_as_interrupt():
 
 # --- consolidation ---------------------------------------------------------------------------------
 
-def consolidate(out: str, cache: Cache, by_sha: dict[str, list[str]], metas: dict[str, dict],
+def consolidate(out: str, cache: Cache, by_sha: dict[str, list[str]], metas: dict[str, DocHead],
                 failures: dict[str, list[dict]], error_rows: list[dict], inputs: list[str], options: Options,
-                engine: str) -> tuple[dict[str, int], str]:
+                engine: str, digest: str = "") -> tuple[dict[str, int], str]:
     """Stream cache entries in doc_id order into the tables; link citations within the run."""
     from .extract.linking import CitationLinker
 
@@ -322,12 +386,15 @@ def consolidate(out: str, cache: Cache, by_sha: dict[str, list[str]], metas: dic
     # documents in doc_id order; the same text from several files is one document
     first_sha: dict[str, str] = {}
     other_paths: dict[str, list[str]] = {}
-    for doc_id, sha in sorted((m["doc_id"], sha) for sha, m in metas.items() if m.get("doc_id") and sha in by_sha):
+    for sha, m in metas.items():
+        if isinstance(m, dict):  # entry headers as read from the cache
+            metas[sha] = DocHead.of(m)
+    for doc_id, sha in sorted((m.doc_id, sha) for sha, m in metas.items() if m.doc_id and sha in by_sha):
         if doc_id in first_sha:
             other_paths.setdefault(doc_id, []).extend(by_sha[sha])
         else:
             first_sha[doc_id] = sha
-    linker = CitationLinker([dict(metas[sha], doc_id=doc_id) for doc_id, sha in first_sha.items()])
+    linker = CitationLinker([metas[sha] for sha in first_sha.values()])
 
     def entry_errors(sha: str, result) -> None:
         for p in sorted(by_sha[sha]):
@@ -355,8 +422,7 @@ def consolidate(out: str, cache: Cache, by_sha: dict[str, list[str]], metas: dic
                 all_errors.append(_error(p, "missing_result", f"{p}: no result came back for this document; with "
                                          "--engine dask the output folder must be the same shared folder on the "
                                          "workers; run again", stage="write", sha=sha))
-        elif (not metas[sha].get("doc_id") or metas[sha]["doc_id"] not in first_sha
-              or first_sha[metas[sha]["doc_id"]] != sha) and metas[sha].get("errors"):
+        elif first_sha.get(metas[sha].doc_id) != sha and metas[sha].errors:
             try:  # error-only entries and duplicates: only their error rows are needed
                 entry_errors(sha, cache.load(sha))
             except CorruptEntry as exc:
@@ -381,7 +447,8 @@ def consolidate(out: str, cache: Cache, by_sha: dict[str, list[str]], metas: dic
             del result, tables
         writer.add_errors(all_errors)
         manifest = {"pipeline_version": __version__, "schema_version": SCHEMA_VERSION, "inputs": list(inputs),
-                    "engine": engine, "ocr": options.ocr, "documents": len(first_sha), "cache_config": cache.config}
+                    "engine": engine, "ocr": options.ocr, "documents": len(first_sha), "cache_config": cache.config,
+                    "inputs_digest": "" if failures else digest}
         return writer.commit(manifest), writer.run_id
     except BaseException:
         writer.abort()

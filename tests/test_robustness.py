@@ -273,3 +273,28 @@ def test_any_text_gives_rows_whose_spans_hold(text):
     crashed = [e for e in result.errors if e.stage in ("structure", "extract")]
     assert not crashed, crashed
     _check_rows(result)
+
+
+def test_a_document_that_kills_its_worker_costs_only_itself(tmp_path, monkeypatch):
+    """A segfault or an OOM kill in a reader: the worker dies, its document is one error row."""
+    import signal
+
+    from pipeline import engines
+
+    src = tmp_path / "in"
+    src.mkdir()
+    copy_good(src)
+    (src / "killer.txt").write_bytes((DEV / "d13_tb_627_vpcp.txt").read_bytes())
+    real = engines.process
+
+    def deadly(path, *a, **k):
+        if path.endswith("killer.txt"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(path, *a, **k)
+
+    monkeypatch.setattr(engines, "process", deadly)  # the forked workers inherit it
+    s = run([str(src)], str(tmp_path / "out"), workers=2, progress=False)
+    assert s.exit_status == 1 and s.documents == len(GOOD)
+    errors = pd.read_parquet(tmp_path / "out" / "errors.parquet")
+    assert list(errors["error_type"]) == ["worker_died"]
+    assert "killer.txt" in errors["message"][0] and "SIGKILL" in errors["message"][0]
