@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import regex
 
-from . import rules
+from . import cell_tables, rules
 from .textutil import has_lower, is_upper_text
 
 # --- characters -------------------------------------------------------------------------------
@@ -334,6 +334,8 @@ def normalize(text: str, hard_wrapped: bool | None = None) -> str:
         width = wrap_width(lines)
         if width is not None or hard_wrapped:
             lines = unwrap(lines, width or 80)
+    if any(line in ("STT", "TT", "Stt") for line in lines):
+        lines = cell_tables.rebuild(lines)
     # collapse runs of blank lines, trim blank lines at both ends
     out: list[str] = []
     for line in lines:
