@@ -179,3 +179,38 @@ def test_dask_tolerates_a_lost_worker(cluster, tmp_path):
     assert running  # the worker died while the run was going on
     _assert_same_tables(tmp_path / "local", out)
     cluster.start_worker("w2")  # leave a two-worker cluster behind
+
+
+# --- the pieces a worker runs, without a cluster --------------------------------------------------
+
+def test_batches_bound_documents_and_bytes():
+    from pipeline.engines import Task, batches
+
+    tasks = [Task(f"f{i}", f"{i:064x}", size) for i, size in enumerate([10, 10, 50, 10, 10, 10, 10])]
+    got = [[t.path for t in b] for b in batches(tasks, max_bytes=60, max_docs=3)]
+    assert got == [["f0", "f1"], ["f2", "f3"], ["f4", "f5", "f6"]]
+    assert [len(b) for b in batches(tasks, max_bytes=10**9, max_docs=32)] == [7]
+
+
+def test_worker_without_the_output_folder_sends_the_entry_back(tmp_path):
+    from pipeline.cache import Cache, config_key
+    from pipeline.engines import work
+    from pipeline.process import Options, sha256_file
+
+    path = str(DEV / GOOD_DOCS[0])
+    outcome = work(path, sha256_file(path), Options(), str(tmp_path / "not-on-this-worker"), "cfg")
+    assert outcome["stored"] is False and isinstance(outcome["entry"], bytes)
+    cache = Cache(tmp_path / "client-out", config_key("auto"))
+    cache.store_bytes(outcome["sha"], outcome["entry"])
+    assert cache.load(outcome["sha"]).doc_id == outcome["doc_id"]
+    assert cache.read_meta(outcome["sha"])["doc_id"] == outcome["doc_id"]
+
+
+def test_worker_of_another_version_refuses_with_error_rows(tmp_path):
+    from pipeline.engines import work_batch
+    from pipeline.process import Options
+
+    outcomes = work_batch([("a.txt", "0" * 64), ("b.txt", "1" * 64)], Options(), str(tmp_path), "cfg",
+                          version="0.0.0-other")
+    assert [o["errors"][0]["error_type"] for o in outcomes] == ["version_mismatch"] * 2
+    assert "same version" in outcomes[0]["errors"][0]["message"]
