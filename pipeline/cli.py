@@ -55,9 +55,9 @@ def main() -> None:
 def run_cmd(inputs, out, workers, engine, scheduler, ocr, force, time_limit, no_progress) -> None:
     """Process INPUT files and folders into the tables in --out.
 
-    Unchanged documents are re-used from DIR/.vanban-cache; every table is replaced atomically
-    (an interrupted run leaves the previous tables). Exit status: 0 all documents processed,
-    1 some failed (see errors.parquet), 2 usage error, 130 interrupted."""
+    Unchanged documents are re-used from the cache in OUT/.vanban-cache; every table is
+    replaced atomically (an interrupted run leaves the previous tables). Exit status: 0 all
+    documents processed, 1 some failed (see OUT/errors.parquet), 2 usage error, 130 interrupted."""
     from pathlib import Path
 
     from .run import UsageError, run
