@@ -130,9 +130,11 @@ def _walk(top: str, out_real: str, files: list[str], errors: list[dict]) -> None
         if real == out_real or real.startswith(out_real + os.sep):
             dirs[:] = []
             continue
-        if ident in visited:  # a link back to a folder already walked: a loop or a second way in
-            errors.append(_error(root, "symlink_loop", f"{root}: a link to a folder that is already being read "
-                                 "(a link loop or a duplicate); it is read once"))
+        if ident in visited:  # a folder already walked: through a link loop, or a second way in
+            if _inside_itself(root, top, real):
+                errors.append(_error(root, "symlink_loop", f"{root}: a link to a folder that contains it "
+                                     "(a link loop); its files are read once, through the folder itself; "
+                                     "remove the link"))
             dirs[:] = []
             continue
         visited.add(ident)
@@ -141,6 +143,16 @@ def _walk(top: str, out_real: str, files: list[str], errors: list[dict]) -> None
             if name.startswith("."):
                 continue
             _classify(os.path.join(root, name), files, errors)
+
+
+def _inside_itself(root: str, top: str, real: str) -> bool:
+    """Whether `root` (real path `real`) is reached again below itself: a link loop."""
+    parent = os.path.dirname(root)
+    while len(parent) >= len(top) and parent != root:
+        if os.path.realpath(parent) == real:
+            return True
+        root, parent = parent, os.path.dirname(parent)
+    return False
 
 
 def _classify(path: str, files: list[str], errors: list[dict]) -> None:
