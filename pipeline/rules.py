@@ -50,3 +50,11 @@ def rules_fingerprint() -> str:
     """Hash of every rules file and of the package's code: part of the cache key, so editing a
     rule or a module re-runs the documents it may change."""
     return _tree_hash(RULES_DIR, "*") + _tree_hash(Path(__file__).resolve().parent, "*.py")
+
+
+def scan_timeout(text: str | int) -> float:
+    """Timeout for a `finditer` over `text`: the `regex` module counts the whole iteration,
+    loop body included, so a fixed bound would cut long documents short; this grows with the
+    text (10 µs a character on top of the per-pattern guard)."""
+    n = text if isinstance(text, int) else len(text)
+    return REGEX_TIMEOUT + n * 1e-5

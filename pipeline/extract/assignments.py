@@ -190,14 +190,6 @@ def _sentence_end(text: str, start: int, end: int) -> int:
 _CLAUSE_START_RE = regex.compile(r"(?:(?<=[.;!?…])\s+|\n)(?=\S)")
 
 
-def clause_starts(text: str, start: int, end: int) -> list[int]:
-    out = [start]
-    for m in _CLAUSE_START_RE.finditer(text, start, end):
-        if m.end() < end:
-            out.append(m.end())
-    return out
-
-
 # --- context inherited from enclosing items -------------------------------------------------------
 
 @dataclass
@@ -327,6 +319,15 @@ class _Extractor:
         self.zone_starts = [z[0] for z in zones]
         self.zones = zones
         self._clauses: dict[tuple[int, int, bool], Clause | None] = {}
+        # sentence starts and cue words of the whole text, found once (items look them up)
+        self.sentence_starts = [m.end() for m in _CLAUSE_START_RE.finditer(self.text)]
+        self.cue_starts = [m.start() for m in _rules().cue.finditer(self.text)]
+
+    def clause_starts(self, start: int, end: int) -> list[int]:
+        """`start` and the sentence starts inside (start, end)."""
+        lo = bisect.bisect_right(self.sentence_starts, start)
+        hi = bisect.bisect_left(self.sentence_starts, end)
+        return [start] + self.sentence_starts[lo:hi]
 
     def clause(self, pos: int, end: int, subject_ok: bool = True) -> Clause | None:
         """parse_clause, memoised: items, their sentences and loose paragraphs overlap."""
@@ -472,12 +473,12 @@ class _Extractor:
     def inner_clauses(self, start: int, end: int, cues_only: bool = False) -> list[Clause]:
         """Clauses that name agencies: at sentence starts (as cue or subject) and at every cue
         inside a sentence (", yêu cầu Giám đốc sở, … tổ chức triển khai …")."""
-        r = _rules()
         # a subject agency opens one of the first sentences of an item; later ones are cued
-        sentence_starts = set(clause_starts(self.text, start, end)[:MAX_SUBJECT_SENTENCES])
+        sentence_starts = set(self.clause_starts(start, end)[:MAX_SUBJECT_SENTENCES])
         starts = set(sentence_starts)
-        starts.update(m.start() for m in r.cue.finditer(self.text, start, end)
-                      if m.start() == start or self.text[m.start() - 1] in " ,;(")
+        lo = bisect.bisect_left(self.cue_starts, start)
+        hi = bisect.bisect_left(self.cue_starts, end)
+        starts.update(p for p in self.cue_starts[lo:hi] if p == start or self.text[p - 1] in " ,;(")
         out: list[Clause] = []
         for p in sorted(starts):
             if out and p < out[-1].task_start:

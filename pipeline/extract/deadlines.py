@@ -165,7 +165,7 @@ def _find_atoms(patterns: tuple, text: str, lo: int, hi: int) -> list[_Atom]:
     """All atoms of text[lo:hi], without overlaps: the earliest start wins, then the first listed."""
     found = []
     for prio, (name, pat) in enumerate(patterns):
-        for m in pat.finditer(text, lo, hi, timeout=rules.REGEX_TIMEOUT):
+        for m in pat.finditer(text, lo, hi, timeout=rules.scan_timeout(hi - lo)):
             s = m.start("from") if "from" in pat.groupindex and m.start("from") >= 0 else m.start()
             if s >= lo:
                 found.append((s, prio, _Atom(name, s, m.end(), m)))
@@ -479,7 +479,7 @@ class _Scanner:
         R, t = self.R, self.text
         out = []
         matches = [m for pat in R.relative
-                   for m in pat.finditer(t, self.lo, self.hi, timeout=rules.REGEX_TIMEOUT)]
+                   for m in pat.finditer(t, self.lo, self.hi, timeout=rules.scan_timeout(self.hi - self.lo))]
         for m in sorted(matches, key=lambda x: x.start()):
             if m.start() > 0 and t[m.start() - 1].isalnum():
                 continue  # inside a word
@@ -525,7 +525,7 @@ class _Scanner:
     def label_values(self) -> list[tuple[int, int]]:
         """(start, end) of the values of "Thời hạn …:" fields: up to the end of line or ';'."""
         t, out = self.text, []
-        for m in self.R.label.finditer(t, self.lo, self.hi, timeout=rules.REGEX_TIMEOUT):
+        for m in self.R.label.finditer(t, self.lo, self.hi, timeout=rules.scan_timeout(self.hi - self.lo)):
             v0 = m.end()
             v1 = self.hi
             for stop in ("\n", ";"):
@@ -540,7 +540,7 @@ class _Scanner:
         """Bare year ranges alone on their line: table cells such as "2026 - 2030"."""
         out = []
         R, t = self.R, self.text
-        for m in R.cell_line.finditer(t, self.lo, self.hi, timeout=rules.REGEX_TIMEOUT):
+        for m in R.cell_line.finditer(t, self.lo, self.hi, timeout=rules.scan_timeout(self.hi - self.lo)):
             s = m.start()
             before = t[max(self.lo, s - 12):s]
             if before.lower().endswith(("giai đoạn ", "giai đoạn\n")):
@@ -646,7 +646,7 @@ def find_recurrences(text: str, start: int = 0, end: int | None = None) -> list[
     start = max(0, start)
     out = []
     for pat in R.recur:
-        for m in pat.finditer(text, start, end, timeout=rules.REGEX_TIMEOUT):
+        for m in pat.finditer(text, start, end, timeout=rules.scan_timeout(end - start)):
             s = m.start("from") if "from" in pat.groupindex and m.start("from") >= 0 else m.start()
             e = m.end()
             if s < start or (s > 0 and text[s - 1].isalnum()):

@@ -157,13 +157,13 @@ class TargetContext:
     def _build_headings(self) -> None:
         hs: list[_Heading] = []
         seen: set[int] = set()
-        for m in _LINE_HEADING_RE.finditer(self.text, self.lo, self.hi, timeout=T):
+        for m in _LINE_HEADING_RE.finditer(self.text, self.lo, self.hi, timeout=rules.scan_timeout(self.hi - self.lo)):
             rank = 0 if m.group("r0") else (1 + m.group("r1").count(".") if m.group("r1") else 4)
             if m.group("r1"):
                 rank = min(rank, 3)
             hs.append(_Heading(m.start(), m.end(), rank, m.group(0).strip()))
             seen.add(m.start())
-        for m in _UPPER_LINE_RE.finditer(self.text, self.lo, self.hi, timeout=T):
+        for m in _UPPER_LINE_RE.finditer(self.text, self.lo, self.hi, timeout=rules.scan_timeout(self.hi - self.lo)):
             if m.start() not in seen and sum(c.isalpha() for c in m.group(0)) >= 6:
                 hs.append(_Heading(m.start(), m.end(), 0, m.group(0).strip()))
         hs.sort(key=lambda h: h.start)

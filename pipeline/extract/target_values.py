@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import regex
 
+from .. import rules
 from .target_context import T, TargetContext
 from .target_numbers import NUMBER_RE, WORD_NUMBERS, parse_number
 from .target_rules import TargetRules, first_token
@@ -69,7 +70,7 @@ def scan_values(ctx: TargetContext, tr: TargetRules) -> list[Value]:
     first_tokens = tr.unit_first_tokens
     out: list[Value] = []
     consumed = -1
-    for m in tr.number_re.finditer(text, ctx.lo, ctx.hi, timeout=T):
+    for m in tr.number_re.finditer(text, ctx.lo, ctx.hi, timeout=rules.scan_timeout(ctx.hi - ctx.lo)):
         s = m.start()
         if s < consumed:
             continue
@@ -182,7 +183,7 @@ def scan_word_values(ctx: TargetContext, tr: TargetRules) -> list[Value]:
     """'ít nhất một trường mầm non, một trường tiểu học và một trường trung học cơ sở'."""
     text = ctx.text
     out: list[Value] = []
-    for m in tr.word_number_re.finditer(text, ctx.lo, ctx.hi, timeout=T):
+    for m in tr.word_number_re.finditer(text, ctx.lo, ctx.hi, timeout=rules.scan_timeout(ctx.hi - ctx.lo)):
         pos = m.start("w")
         while True:
             w = tr.word_number_at_re.match(text, pos)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import regex
 
+from .. import rules
 from ..components import component
 from ..document import Doc
 from ..models import Target
@@ -106,7 +107,7 @@ _YEAR_IN_CUE_RE = regex.compile(r"(?:19|20)\d{2}")
 
 def _future_cue(ctx: TargetContext, pattern: regex.Pattern, text: str) -> bool:
     """An objective cue in `text`; "đến năm 2020" in a document of 2024 is history, not a cue."""
-    for m in pattern.finditer(text, timeout=_T):
+    for m in pattern.finditer(text, timeout=rules.scan_timeout(text)):
         y = _YEAR_IN_CUE_RE.search(m.group(0))
         if not y or ctx.plan_year is None or int(y.group(0)) >= ctx.plan_year:
             return True
