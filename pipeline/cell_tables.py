@@ -71,7 +71,7 @@ def rebuild(lines: list[str]) -> list[str]:
     n = len(lines)
     while i < n:
         line = lines[i]
-        if fold(line) in ("stt", "tt") and i + 1 < n:
+        if line.upper() in ("STT", "TT") and i + 1 < n:
             table = _read_table(lines, i)
             if table is not None:
                 rows, end = table

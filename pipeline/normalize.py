@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import regex
 
@@ -254,41 +255,81 @@ def _is_header_line(line: str) -> bool:
     )
 
 
+class _Line(NamedTuple):
+    """What the joining decision needs to know about one line, computed once per line."""
+    header: bool
+    symbols_only: bool
+    field: bool
+    authority: bool
+    signer_end: bool
+    upper: bool
+    first_word_lower: bool
+    lower: bool
+    words2: bool
+    strong: bool
+    weak: bool
+    preamble: bool
+    ends_sentence: bool
+    colon_end: bool
+    starts_lower: bool
+
+
+@functools.lru_cache(maxsize=16384)
+def _features(line: str) -> _Line:
+    lr = line_rules()
+    return _Line(
+        header=_is_header_line(line),
+        symbols_only=not any(c.isalnum() for c in line),
+        field=bool(lr.field_line.match(line)),
+        authority=bool(lr.authority.match(line)),
+        signer_end=bool(lr.signer_title_end.search(line, max(0, len(line) - 24))),
+        upper=is_upper_text(line),
+        first_word_lower=has_lower(_first_word(line)),
+        lower=has_lower(line),
+        words2=" " in line.strip(),
+        strong=bool(lr.strong_marker.match(line)),
+        weak=bool(lr.weak_marker.match(line)),
+        preamble=bool(lr.preamble_start.match(line)),
+        ends_sentence=_ends_sentence(line),
+        colon_end=bool(_COLON_END_RE.search(line, max(0, len(line) - 6))),
+        starts_lower=_starts_lower(line),
+    )
+
+
 def _should_join(prev: str, nxt: str, prev_is_first: bool, width: int) -> bool:
     """Decide whether `nxt` continues the paragraph whose last line is `prev`."""
-    lr = line_rules()
-    if _is_header_line(prev) or _is_header_line(nxt):
+    p, n = _features(prev), _features(nxt)
+    if p.header or n.header:
         return False
-    if not any(c.isalnum() for c in prev) or not any(c.isalnum() for c in nxt):
+    if p.symbols_only or n.symbols_only:
         return False  # stray symbols ("[" left by a signature image) stand alone
-    if lr.field_line.match(nxt):
+    if n.field:
         return False  # "Cơ quan chủ trì: …" of a table row or a field-style item
-    if lr.authority.match(nxt) or lr.signer_title_end.search(prev, max(0, len(prev) - 24)):
+    if n.authority or p.signer_end:
         return False  # signature block lines: "TM. ỦY BAN NHÂN DÂN" / "KT. CHỦ TỊCH" / "PHÓ CHỦ TỊCH"
-    prev_upper, nxt_upper = is_upper_text(prev), is_upper_text(nxt)
-    if prev_upper and not nxt_upper and has_lower(_first_word(nxt)):
+    if p.upper and not n.upper and n.first_word_lower:
         return False  # "THỦ TƯỚNG" / "Phạm Minh Chính", "CHỈ THỊ" / "Căn cứ"
-    if not prev_upper and nxt_upper and has_lower(prev) and len(nxt.split()) >= 2:
+    if not p.upper and n.upper and p.lower and n.words2:
         return False  # "…năm 2025" / "CÔNG ĐIỆN"
     full = len(prev) >= width - 12
-    if lr.strong_marker.match(nxt):
+    if n.strong:
         last = prev.rsplit(" ", 1)[-1].lower()
-        return full and not _ends_sentence(prev) and last in {"điều", "khoản", "điểm", "số", "mục", "tại"}
-    if lr.weak_marker.match(nxt):
+        return full and not p.ends_sentence and last in {"điều", "khoản", "điểm", "số", "mục", "tại"}
+    if n.weak:
         # "… kinh tế\n- xã hội" is a wrap; "…;\n- Rà soát" starts a bullet
-        return full and not (_ends_sentence(prev) or _COLON_END_RE.search(prev, max(0, len(prev) - 6)))
-    if lr.preamble_start.match(nxt) and (_ends_sentence(prev) or not full):
+        return full and not (p.ends_sentence or p.colon_end)
+    if n.preamble and (p.ends_sentence or not full):
         return False
-    if _ends_sentence(prev):
+    if p.ends_sentence:
         return full
-    if _COLON_END_RE.search(prev, max(0, len(prev) - 6)):
-        return full and _starts_lower(nxt)
+    if p.colon_end:
+        return full and n.starts_lower
     if full:
         return True
     if prev_is_first:
         # A short first line: the website wrapped it early. A heading ("1. Mục đích") followed by
         # a capitalised sentence is not continued unless it visibly breaks off mid-phrase.
-        if lr.strong_marker.match(prev) and not _starts_lower(nxt) and not prev_upper:
+        if p.strong and not n.starts_lower and not p.upper:
             last = prev.rsplit(" ", 1)[-1]
             return prev.endswith(",") or last.lower() in _CONTINUATION_END
         return True

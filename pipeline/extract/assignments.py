@@ -187,7 +187,7 @@ def _sentence_end(text: str, start: int, end: int) -> int:
 
 
 # Clause starts inside an item: its beginning, after a sentence end, after "; " and at each line.
-_CLAUSE_START_RE = regex.compile(r"(?:(?<=[.;!?…])\s+|\n)(?=\S)")
+_CLAUSE_START_RE = regex.compile(r"[.;!?…]\s+(?=\S)|\n(?=\S)")
 
 
 # --- context inherited from enclosing items -------------------------------------------------------

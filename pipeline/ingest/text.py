@@ -154,6 +154,10 @@ def restore_upper(converted: str, original: str | None = None) -> str:
     return "\n".join(lines)
 
 
+# Vietnamese letters outside Latin-1: TCVN3 or VNI text read as Unicode never contains them
+_UNICODE_VIETNAMESE_RE = regex.compile(r"[ăĂơƠưƯđĐĩĨũŨ\u1EA0-\u1EF9]")
+
+
 def repair_legacy(text: str) -> tuple[str, str | None]:
     """If `text` (already Unicode) is really TCVN3 or VNI font text, convert it.
 
@@ -161,6 +165,8 @@ def repair_legacy(text: str) -> tuple[str, str | None]:
     few Vietnamese words into one with many, so ordinary Unicode text (and French or German
     text with the same Latin-1 letters) is left alone.
     """
+    if len(_UNICODE_VIETNAMESE_RE.findall(text, 0, 20_000)) >= 20:
+        return text, None  # letters no legacy font text has ("ư", "ạ", "ế" …): real Unicode
     base, n_base = vietnamese_score(text)
     if n_base == 0 or base >= 0.9:
         return text, None
@@ -189,6 +195,9 @@ class DecodeError(ValueError):
         self.error_type = error_type
 
 
+_CONTROL_BYTES = [bytes([b]) for b in range(32) if b not in (9, 10, 12, 13, 27)]
+
+
 def looks_binary(data: bytes) -> bool:
     """NUL bytes or many control bytes: not a text file (UTF-16 is detected before this)."""
     head = data[:65536]
@@ -196,7 +205,7 @@ def looks_binary(data: bytes) -> bool:
         return False
     if b"\x00" in head:
         return True
-    ctrl = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    ctrl = sum(head.count(b) for b in _CONTROL_BYTES)
     return ctrl / len(head) > 0.01
 
 
@@ -326,27 +335,11 @@ def to_cp1258(text: str) -> bytes:
 # --- the .txt reader --------------------------------------------------------------------------
 
 def _longest_line(text: str) -> int:
-    longest = start = 0
-    while True:
-        i = text.find("\n", start)
-        end = len(text) if i < 0 else i
-        longest = max(longest, end - start)
-        if i < 0:
-            return longest
-        start = i + 1
+    return max(map(len, text.split("\n")))
 
 
 def _longest_line_bytes(data: bytes) -> int:
-    longest = start = 0
-    n = len(data)
-    while start <= n:
-        i = data.find(b"\n", start)
-        end = n if i < 0 else i
-        longest = max(longest, end - start)
-        if i < 0:
-            return longest
-        start = i + 1
-    return longest
+    return max(map(len, data.split(b"\n")))
 
 
 def _register() -> None:

@@ -158,6 +158,10 @@ _PARENT_UNIT_RE = regex.compile(
     r"BỆNH VIỆN|TRƯỜNG|VIỆN)\b.*)$")
 _LUU_ITEM_RE = regex.compile(r"^[-–]\s*Lưu\s*[:.]?\s*\S")
 _LUU_RE = regex.compile(r"^[-–]\s*Lưu")
+
+
+def _may_hold_motto(line: str) -> bool:
+    return "CỘNG" in line or "ĐẢNG" in line
 _NUMBER_SPACES_RE = regex.compile(r"\s*([/\-–])\s*")
 
 
@@ -199,7 +203,7 @@ def _find_signature(lines: list[_Line], begin: int) -> tuple[int, int, list[str]
     r = header_rules()
     for i in range(begin, len(lines)):
         name = lines[i].text.strip()
-        if not r.name_line.match(name) or len(name) > 45:
+        if len(name) > 45 or not name or not name[0].isupper() or not r.name_line.match(name):
             continue
         # walk back over noise and blank lines to the title lines
         j = i - 1
@@ -285,7 +289,7 @@ def read_header(text: str) -> DocumentMeta:
     meta = DocumentMeta(body_end=len(text))
     lines = _lines(text)
     head = lines[:HEADER_LINES]
-    motto_i = next((i for i, ln in enumerate(head) if r.motto.search(ln.text)), None)
+    motto_i = next((i for i, ln in enumerate(head) if _may_hold_motto(ln.text) and r.motto.search(ln.text)), None)
 
     # number ("Số: 09/CT-UBND"; "Số:" alone with the number on the next line)
     scan = head[: (motto_i or 0) + 12]
@@ -426,6 +430,9 @@ def recipient_zones(text: str, lines: list[_Line], r: _HeaderRules) -> list[tupl
     i = 0
     while i < len(lines):
         t = lines[i].text.strip()
+        if not t or t[0] not in "NnN-–":
+            i += 1
+            continue  # only "Nơi nhận" and "- Lưu" lines open a recipients zone
         is_label = bool(r.recipients.match(t))
         if is_label or _LUU_ITEM_RE.match(t):
             if is_label:
@@ -494,7 +501,7 @@ def _attached_headers(lines: list[_Line], body_line: int, r: _HeaderRules) -> li
     zones = []
     i = body_line
     while i < len(lines):
-        if r.motto.search(lines[i].text):
+        if _may_hold_motto(lines[i].text) and r.motto.search(lines[i].text):
             k = i
             while k - 1 >= body_line and i - k < 4 and (is_upper_text(lines[k - 1].text)
                                                     or not lines[k - 1].text.strip()
