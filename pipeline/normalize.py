@@ -60,6 +60,7 @@ class _LineRules:
     gazette_header: regex.Pattern
     gazette_banner: regex.Pattern
     stamp_key: regex.Pattern
+    stamp_initials: str          # first letters of the stamp keys (a cheap screen)
     stamp_signer: regex.Pattern
     stamp_time: regex.Pattern
     strong_marker: regex.Pattern
@@ -95,6 +96,7 @@ def line_rules() -> _LineRules:
         gazette_header=regex.compile(chrome["gazette_header"]),
         gazette_banner=regex.compile(_alt(chrome["gazette_banners"])),
         stamp_key=regex.compile(rf"^(?:{keys(chrome['stamp_keys'])})\s*:"),
+        stamp_initials="".join(sorted({k[0] for k in chrome["stamp_keys"]})),
         stamp_signer=regex.compile(rf"^(?:{keys(chrome['stamp_signer_keys'])})\s*:"),
         stamp_time=regex.compile(rf"^(?:{keys(chrome['stamp_time_keys'])})\s*:"),
         strong_marker=regex.compile(rf"^(?:{_alt(strong)})"),
@@ -119,7 +121,7 @@ def remove_artefacts(lines: list[str]) -> list[str]:
     lr = line_rules()
     drop = [False] * len(lines)
     for i, line in enumerate(lines):
-        if lr.gazette_header.match(line):
+        if line.startswith("CÔNG") and lr.gazette_header.match(line):
             drop[i] = True
             # the page number and the gazette's section banner sit within two lines of it
             for j in (i - 2, i - 1, i + 1, i + 2, i + 3):
@@ -127,7 +129,7 @@ def remove_artefacts(lines: list[str]) -> list[str]:
                     drop[j] = True
     i = 0
     while i < len(lines):
-        if lr.stamp_key.match(lines[i]):
+        if lines[i][:1] in lr.stamp_initials and lr.stamp_key.match(lines[i]):
             j = i
             while j < len(lines) and lr.stamp_key.match(lines[j]):
                 j += 1
