@@ -69,11 +69,40 @@ class _LineRules:
     preamble_start: regex.Pattern
     authority: regex.Pattern
     signer_title_end: regex.Pattern
+    authority_initials: str      # first letters the patterns can start with (cheap screens)
+    preamble_initials: str
     field_line: regex.Pattern
 
 
 def _alt(items) -> str:
     return "|".join(f"(?:{p})" for p in items)
+
+
+def _initials(patterns: list[str]) -> str:
+    """First letters of the alternatives of literal-led patterns ("^(?:TM|KT|Q)…" → "TKQ")."""
+    out = set()
+    for p in patterns:
+        p = p.lstrip("^")
+        if p.startswith("(?:"):
+            depth, alt, alts = 0, "", []
+            for ch in p[3:]:
+                if ch == "(":
+                    depth += 1
+                elif ch == ")":
+                    if depth == 0:
+                        break
+                    depth -= 1
+                if ch == "|" and depth == 0:
+                    alts.append(alt)
+                    alt = ""
+                else:
+                    alt += ch
+            alts.append(alt)
+        else:
+            alts = [p]
+        for a in alts:
+            out.add(a[:1])
+    return "".join(sorted(out))
 
 
 @functools.lru_cache(maxsize=1)
@@ -104,6 +133,8 @@ def line_rules() -> _LineRules:
         doc_type_line=regex.compile(rf"^(?i:{_alt(regex.escape(n) for n in type_names)})\s*$"),
         preamble_start=regex.compile(rf"^(?:{_alt(outline.get('paragraph_starts', ['Căn cứ']))})"),
         authority=regex.compile(header["authority_prefix"]),
+        authority_initials=_initials([header["authority_prefix"]]),
+        preamble_initials=_initials(outline.get("paragraph_starts", ["Căn cứ"])),
         signer_title_end=regex.compile(rf"(?:^|\s)(?:{_alt(header['signer_title_ends'])})$"),
         field_line=regex.compile(rf"^(?:[-–+•]\s*)?(?i:{_alt(regex.escape(x) for x in field_labels)})\s*(?:\([^)]{{0,40}}\)\s*)?:"),
     )
@@ -276,22 +307,32 @@ class _Line(NamedTuple):
     starts_lower: bool
 
 
+_WEAK_INITIALS = "-–—+•●▪■◦·*"
+
+
+def _may_mark(line: str) -> bool:
+    """Cheap screen for a strong item marker: a line that starts with a lower-case word is one
+    only as a letter marker ("a)", "đ.")."""
+    c = line[:1]
+    return not c.islower() or line[1:2] in (")", ".", " ")
+
+
 @functools.lru_cache(maxsize=16384)
 def _features(line: str) -> _Line:
     lr = line_rules()
     return _Line(
         header=_is_header_line(line),
         symbols_only=not any(c.isalnum() for c in line),
-        field=bool(lr.field_line.match(line)),
-        authority=bool(lr.authority.match(line)),
+        field=":" in line[:64] and bool(lr.field_line.match(line)),
+        authority=line[:1] in lr.authority_initials and bool(lr.authority.match(line)),
         signer_end=bool(lr.signer_title_end.search(line, max(0, len(line) - 24))),
         upper=is_upper_text(line),
         first_word_lower=has_lower(_first_word(line)),
         lower=has_lower(line),
         words2=" " in line.strip(),
-        strong=bool(lr.strong_marker.match(line)),
-        weak=bool(lr.weak_marker.match(line)),
-        preamble=bool(lr.preamble_start.match(line)),
+        strong=_may_mark(line) and bool(lr.strong_marker.match(line)),
+        weak=line[:1] in _WEAK_INITIALS and bool(lr.weak_marker.match(line)),
+        preamble=line[:1] in lr.preamble_initials and bool(lr.preamble_start.match(line)),
         ends_sentence=_ends_sentence(line),
         colon_end=bool(_COLON_END_RE.search(line, max(0, len(line) - 6))),
         starts_lower=_starts_lower(line),
