@@ -64,6 +64,9 @@ class _Item:
 
 def match_marker(line: str) -> tuple[str, str, int] | None:
     """(kind, number, end of marker) for an item marker at the start of `line`."""
+    c = line[:1]
+    if not c or c.islower() and line[1:2] not in (")", ".", " "):
+        return None  # a lower-case word opens no item (only the letters "a)", "đ." do)
     if not _any_marker().match(line):
         return None
     markers, _, _, _ = _markers()
