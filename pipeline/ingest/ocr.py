@@ -1,20 +1,30 @@
 """OCR of scanned PDF pages with Tesseract ('vie'), returning positioned lines for pdf.py's layout.
 
-Why each step (measured on the dev scans, see scripts/ocr_cer.py):
+Why each step (measured on the synthetic scan benchmark, scripts/synthetic_scans.py: gazette
+pages rendered and degraded, CER against their text layer; and on the two dev scans,
+scripts/ocr_cer.py):
 - the page image is taken at its native resolution when one image covers the page (a scan):
   rendering the page would resample it and draw the signature-stamp overlay into it;
-- it is scaled to about 300 dpi (Tesseract's LSTM reads small Vietnamese diacritics badly at
-  the 150-200 dpi of office scanners), grey images are binarised (Otsu) and small skew is
-  corrected from the projection profile;
-- Tesseract runs once per page in its own process, OMP_THREAD_LIMIT=1, pages in parallel;
+- coloured ink (the red seal, a blue signature) is faded into the paper when the image is made
+  grey: a seal over text otherwise hides whole paragraphs (benchmark: colour scans 10% -> 1%);
+- grey scans get their paper made even (grey paper, uneven light) before one Otsu threshold;
+  1-bit scans are kept as they are; dark scanner borders are cleared;
+- skew is measured from the row profile and undone (0.5-2 degrees is common);
+- isolated specks (fax noise, dust) are removed: Tesseract reads them as stops and letters;
+- the scan is read at its own resolution (upscaling 150-200 dpi scans read worse);
+- Tesseract (--oem 1 LSTM, --psm 3) runs once per page in its own process, OMP_THREAD_LIMIT=1,
+  pages in parallel;
 - its TSV output gives words with boxes: a line is split where a wide gap separates two
-  columns (the document header), and specks, rulings and low-confidence noise from stamps,
-  seals and handwriting are dropped;
-- document numbers and dates are repaired where the pattern is certain (Ð/Đ, l/1, O/0).
+  columns (the document header), and rulings and low-confidence noise from stamps, seals and
+  handwriting are dropped;
+- safe repairs: document numbers and dates where the pattern is certain (Ð/Đ, l/1, O/0), a full
+  stop before a lower-case word is a comma, a preamble paragraph ends in ';', and diacritics are
+  chosen from context with a syllable-pair model of the corpus.
 """
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import shutil
@@ -29,7 +39,12 @@ import regex
 from . import Context, IngestError
 from .pdf import Line
 
-TARGET_DPI = 300
+TARGET_DPI = 300  # rendering of pages that are not one scanned image
+# Scans are read at their own resolution: on the synthetic benchmark upscaling 200 dpi scans
+# x1.5 and 150 dpi scans x1.75 or x2 read worse than leaving them (Tesseract scales each text
+# line to its network's input height itself). Only scans under MIN_DPI are scaled up to LOW_DPI.
+MIN_DPI, LOW_DPI = 140, 200
+PSM = 3         # automatic page segmentation (finds the two header columns and the signature block)
 LANG = os.environ.get("VANBAN_OCR_LANG", "vie")
 
 
@@ -39,20 +54,43 @@ def tesseract_path() -> str | None:
 
 # --- page image -------------------------------------------------------------------------------
 
-def _gray_array(pix) -> np.ndarray:
+def _pixmap_array(pix) -> np.ndarray:
+    """HxW (grey) or HxWx3 (colour) uint8 array of a pixmap."""
     import pymupdf
 
     if pix.alpha:
         pix = pymupdf.Pixmap(pix, 0)
-    if pix.n != 1:
-        pix = pymupdf.Pixmap(pymupdf.csGRAY, pix)
-    arr = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.stride)[:, : pix.width]
-    return arr.copy()
+    if pix.n == 1:
+        return np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.stride)[:, : pix.width].copy()
+    if pix.colorspace is None or pix.colorspace.n != 3:
+        pix = pymupdf.Pixmap(pymupdf.csRGB, pix)
+    arr = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.stride)[:, : pix.width * 3]
+    return arr.reshape(pix.height, pix.width, 3).copy()
+
+
+def grey_without_colour_ink(arr: np.ndarray) -> np.ndarray:
+    """Grey image of a scan in which coloured ink (the red seal, a blue signature) fades into the
+    paper: a strongly coloured pixel takes its brightest channel (red ink is bright in the red
+    channel), a neutral one its luminance, with a blend between. Printed text is black, so it
+    keeps its contrast; text under the seal is dark in every channel and survives. The change
+    of a pixel is at most (saturation x weight), so the chroma noise of JPEG scans on neutral
+    text and paper moves nothing much."""
+    if arr.ndim == 2:
+        return arr
+    rgb = arr.astype(np.int32)
+    hi = rgb.max(axis=2)
+    lum = (rgb[:, :, 0] * 77 + rgb[:, :, 1] * 150 + rgb[:, :, 2] * 29) >> 8
+    sat = hi - rgb.min(axis=2)
+    weight = np.clip((sat - COLOUR_SAT_FROM) * (1.0 / COLOUR_SAT_RANGE), 0.0, 1.0)
+    return (lum + (hi - lum) * weight + 0.5).astype(np.uint8)
+
+
+COLOUR_SAT_FROM, COLOUR_SAT_RANGE = 20, 40
 
 
 def page_image(doc, page) -> tuple[np.ndarray, float]:
     """(grey image, pixels per PDF point) of a page: the scan itself when one upright image
-    covers the page, else the page rendered at TARGET_DPI."""
+    covers the page, else the page rendered at TARGET_DPI; coloured ink is faded out."""
     import pymupdf
 
     area = abs(page.rect)
@@ -67,7 +105,7 @@ def page_image(doc, page) -> tuple[np.ndarray, float]:
         if info.get("xref") and upright and abs(bbox & page.rect) >= 0.85 * area:
             try:
                 pix = pymupdf.Pixmap(doc, info["xref"])
-                arr = _gray_array(pix)
+                arr = grey_without_colour_ink(_pixmap_array(pix))
             except Exception:
                 break
             sx = arr.shape[1] / bbox.width
@@ -75,8 +113,8 @@ def page_image(doc, page) -> tuple[np.ndarray, float]:
             if abs(sx - sy) / sx < 0.05 and bbox.x0 <= page.rect.x0 + 2 and bbox.y0 <= page.rect.y0 + 2:
                 return arr, sx
             break
-    pix = page.get_pixmap(dpi=TARGET_DPI, colorspace=pymupdf.csGRAY, annots=False)
-    return _gray_array(pix), TARGET_DPI / 72.0
+    pix = page.get_pixmap(dpi=TARGET_DPI, colorspace=pymupdf.csRGB, annots=False)
+    return grey_without_colour_ink(_pixmap_array(pix)), TARGET_DPI / 72.0
 
 
 def resize(arr: np.ndarray, factor: float) -> np.ndarray:
@@ -111,13 +149,102 @@ def otsu(arr: np.ndarray) -> int:
     return int(np.argmax(sigma))
 
 
-def binarise(arr: np.ndarray) -> np.ndarray:
-    """Grey scans → black on white (a 1-bit scan is left as it is)."""
+def is_bilevel(arr: np.ndarray) -> bool:
     values = np.unique(arr[:: max(1, arr.shape[0] // 200), :: max(1, arr.shape[1] // 200)])
-    if len(values) <= 2:
+    return len(values) <= 2
+
+
+def _box_sum(arr: np.ndarray, r: int) -> np.ndarray:
+    """Sum over the (2r+1)^2 window around each pixel (edges clamped), from an integral image."""
+    p = np.pad(arr, ((r + 1, r), (r + 1, r)), mode="edge").astype(np.float64)
+    ii = p.cumsum(0).cumsum(1)
+    k = 2 * r + 1
+    return ii[k:, k:] - ii[:-k, k:] - ii[k:, :-k] + ii[:-k, :-k]
+
+
+def paper_level(arr: np.ndarray, block: int) -> np.ndarray:
+    """The brightness of the bare paper around each pixel: the brightest (lightly smoothed) value
+    of each block, the best of its neighbours, smoothed and interpolated back. Text is thinner
+    than a block, so every block shows some paper; dark areas (a scanner border) keep the page's
+    paper level so that they stay dark."""
+    h, w = arr.shape
+    small = arr[: h - h % 2, : w - w % 2].reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))  # 2x2 mean: noise
+    b = max(2, block // 2)
+    hb, wb = -(-small.shape[0] // b), -(-small.shape[1] // b)
+    padded = np.pad(small, ((0, hb * b - small.shape[0]), (0, wb * b - small.shape[1])), mode="edge")
+    bg = padded.reshape(hb, b, wb, b).max(axis=(1, 3))
+    grown = np.max(_neighbours(bg), axis=0)
+    page = float(np.median(grown))
+    grown = np.where(grown < 0.6 * page, page, grown)
+    smooth = np.mean(_neighbours(grown), axis=0)
+    full = resize(np.clip(smooth, 1, 255).astype(np.uint8), b * 2)
+    out = np.full((h, w), page, dtype=np.float32)
+    hh, ww = min(h, full.shape[0]), min(w, full.shape[1])
+    out[:hh, :ww] = full[:hh, :ww]
+    return np.maximum(out, 1.0)
+
+
+def _neighbours(a: np.ndarray) -> np.ndarray:
+    """The array and its four neighbour-shifted copies (edges repeated), stacked."""
+    p = np.pad(a, 1, mode="edge")
+    return np.stack([a, p[:-2, 1:-1], p[2:, 1:-1], p[1:-1, :-2], p[1:-1, 2:]])
+
+
+def flatten(arr: np.ndarray, dpi: float) -> np.ndarray:
+    """Grey scan with the paper made white and even (grey paper, uneven light, yellowing)."""
+    bg = paper_level(arr, max(8, int(dpi / 8)))
+    return np.clip(arr.astype(np.float32) * (255.0 / bg), 0, 255).astype(np.uint8)
+
+
+def binarise(arr: np.ndarray, dpi: float = 300) -> np.ndarray:
+    """Grey scans → black on white (a 1-bit scan is left as it is)."""
+    if is_bilevel(arr):
         return arr
-    t = otsu(arr)
-    return np.where(arr > t, 255, 0).astype(np.uint8)
+    flat = flatten(arr, dpi)
+    t = otsu(flat)
+    return np.where(flat > t, 255, 0).astype(np.uint8)
+
+
+def clear_border(arr: np.ndarray) -> np.ndarray:
+    """Whiten dark bands along the page edges (the scanner lid's shadow, a copier's margin):
+    rows and columns from an edge inward while they are mostly ink."""
+    ink = arr < 128
+    h, w = arr.shape
+    out = arr
+    for axis, size in ((1, h), (0, w)):
+        frac = ink.mean(axis=axis)
+        for rng in (range(size), range(size - 1, -1, -1)):
+            last = None
+            for i in rng:
+                if frac[i] < 0.5:
+                    break
+                last = i
+            if last is not None:
+                out = out.copy() if out is arr else out
+                lo, hi = (0, last + 1) if rng.start == 0 else (last, size)
+                lo, hi = max(0, lo - 2), min(size, hi + 2)
+                if axis == 1:
+                    out[lo:hi, :] = 255
+                else:
+                    out[:, lo:hi] = 255
+    return out
+
+
+def remove_specks(arr: np.ndarray) -> np.ndarray:
+    """Whiten isolated specks of one to three black pixels (dust, the noise of a fax or of a bad
+    threshold), which Tesseract reads as full stops, commas and stray letters. A pixel is in a
+    speck when its 3x3 window holds at most 3 black pixels and its 5x5 window no more: nothing
+    else within two pixels. The tail of a comma or a thin stroke has ink next to it, and the
+    dot of 'i' or the Vietnamese 'dấu nặng' is bigger than that at office-scan resolutions."""
+    ink = (arr < 128).astype(np.int32)
+    c3 = _box_sum(ink, 1)
+    c5 = _box_sum(ink, 2)
+    specks = (ink == 1) & (c3 <= 3) & (c5 == c3)
+    if not specks.any():
+        return arr
+    out = arr.copy()
+    out[specks] = 255
+    return out
 
 
 def skew_angle(arr: np.ndarray, max_deg: float = 3.0, step: float = 0.2) -> float:
@@ -127,16 +254,16 @@ def skew_angle(arr: np.ndarray, max_deg: float = 3.0, step: float = 0.2) -> floa
     if h < 50 or w < 50 or small.mean() < 0.002:
         return 0.0
     cols = np.arange(w)
-    best, best_score = 0.0, -1.0
-    for deg in np.arange(-max_deg, max_deg + 1e-9, step):
+    ys, xs = np.nonzero(small)
+
+    def score(deg: float) -> float:
         shift = np.round(cols * np.tan(np.radians(deg))).astype(int)
-        rows = np.zeros(h + 2 * w, dtype=np.int64)
-        ys, xs = np.nonzero(small)
-        np.add.at(rows, ys - shift[xs] + w, 1)
-        score = float(np.sum(np.diff(rows) ** 2))
-        if score > best_score:
-            best, best_score = float(deg), score
-    return best
+        rows = np.bincount(ys - shift[xs] + w, minlength=h + 2 * w)
+        return float(np.sum(np.diff(rows.astype(np.int64)) ** 2))
+
+    coarse = max(np.arange(-max_deg, max_deg + 1e-9, step), key=score)
+    fine = max(np.arange(coarse - step, coarse + step + 1e-9, step / 4), key=score)
+    return float(fine)
 
 
 def deskew(arr: np.ndarray) -> np.ndarray:
@@ -155,13 +282,20 @@ def deskew(arr: np.ndarray) -> np.ndarray:
 
 
 def prepare(arr: np.ndarray, px_per_pt: float) -> tuple[np.ndarray, float]:
-    """Binarise, deskew, then scale to about TARGET_DPI (the scaling smooths the 1-bit edges).
-    Returns (image, new pixels per point)."""
-    arr = binarise(arr)
-    arr = deskew(arr)
+    """Binarise (grey and colour scans), clear dark borders, deskew and despeckle at the scan's
+    own resolution, then scale: up to about LOW_DPI when the scan is under MIN_DPI, down to
+    about TARGET_DPI when it is far over. Returns (image, new pixels per point)."""
     dpi = px_per_pt * 72.0
-    if dpi < 0.8 * TARGET_DPI or dpi > 1.6 * TARGET_DPI:
-        factor = max(0.25, round(4 * TARGET_DPI / dpi) / 4)  # quarter steps: 200 dpi scans x1.5
+    arr = binarise(arr, dpi)
+    arr = clear_border(arr)
+    arr = deskew(arr)
+    arr = remove_specks(arr)
+    factor = 1.0
+    if dpi < MIN_DPI:
+        factor = round(4 * LOW_DPI / dpi) / 4  # quarter steps
+    elif dpi > 1.6 * TARGET_DPI:
+        factor = max(0.25, round(4 * TARGET_DPI / dpi) / 4)
+    if factor != 1.0:
         arr = resize(arr, factor)
         px_per_pt *= factor
     return arr, px_per_pt
@@ -176,9 +310,11 @@ def write_pgm(arr: np.ndarray, path: str) -> None:
 
 # --- Tesseract --------------------------------------------------------------------------------
 
-def run_tesseract(image_path: str, dpi: int, timeout: float, psm: int = 3) -> str:
+def run_tesseract(image_path: str, dpi: int, timeout: float, psm: int | None = None) -> str:
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
-    cmd = [tesseract_path() or "tesseract", image_path, "stdout", "-l", LANG, "--psm", str(psm), "--dpi", str(dpi), "tsv"]
+    psm = PSM if psm is None else psm
+    cmd = [tesseract_path() or "tesseract", image_path, "stdout", "-l", LANG, "--oem", "1", "--psm", str(psm),
+           "--dpi", str(dpi), "tsv"]
     proc = subprocess.run(cmd, capture_output=True, timeout=timeout, env=env)
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr.decode("utf-8", "replace").strip()[-300:] or f"tesseract exit {proc.returncode}")
@@ -277,7 +413,11 @@ _DIGITISH = {"l": "1", "I": "1", "|": "1", "O": "0", "o": "0", "D": "0", "S": "5
 _NUMBER_RE = regex.compile(r"(?<![\p{L}\d])([\dlIO|o]{1,5})(/\d{4})?(/[A-ZĐÐ][A-ZĐÐa-z\-]{1,20})")
 _SO_RE = regex.compile(r"^\s*S[óôốồổộơớờ6o]\s*[:;]", regex.MULTILINE)
 _CODE_D_RE = regex.compile(r"(?<=[/\-])(Q|N|T|C|K|H)D(?=-)")
-_DATE_RE = regex.compile(r"(ngày|tháng|năm)\s+([\dlIOo]{1,4})(?![\p{L}\d])")
+_DATE_RE = regex.compile(r"(ngày|tháng|năm)\s+([\dlIÌÍÏOo|]{1,4})(?![\p{L}\d])")
+_STROKES = set("1lIÌÍÏ|")
+# a full stop between a word and a lower-case word is a comma that lost its tail: in the bulk
+# corpus (45 MB) "word. lower" occurs 7 times (Latin plant names), "word, lower" 75,000 times
+_STOP_FOR_COMMA_RE = regex.compile(r"(?<![\p{L}\d.])(\p{L}{2,})\.(?= \p{Ll})")
 
 
 def _fix_digits(s: str) -> str:
@@ -287,7 +427,9 @@ def _fix_digits(s: str) -> str:
 def repair(text: str) -> str:
     """Certain fixes only: a number before '/YYYY/CODE' or '/CODE' is digits; after 'ngày',
     'tháng', 'năm' a token that is mostly digits is digits; 'Só:' at a line start is 'Số:';
-    in document codes 'QD-', 'ND-' are 'QĐ-', 'NĐ-' (Vietnamese codes never use a plain D there)."""
+    in document codes 'QD-', 'ND-' are 'QĐ-', 'NĐ-' (Vietnamese codes never use a plain D there);
+    after 'ngày'/'tháng' one or two vertical strokes ('l', 'I', 'Ì') are 1 or 11; a full stop
+    between a word and a lower-case word is a comma."""
     text = text.replace("\u00d0", "\u0110")
     text = _SO_RE.sub("Số:", text)
 
@@ -304,9 +446,12 @@ def repair(text: str) -> str:
         tok = m.group(2)
         if sum(ch.isdigit() for ch in tok) >= max(1, len(tok) - 1):
             return f"{m.group(1)} {_fix_digits(tok)}"
+        if m.group(1) != "năm" and len(tok) <= 2 and set(tok) <= _STROKES:
+            return f"{m.group(1)} {'1' * len(tok)}"  # "tháng lÌ": only vertical strokes, so 1 or 11
         return m.group(0)
 
-    return _DATE_RE.sub(date, text)
+    text = _DATE_RE.sub(date, text)
+    return _STOP_FOR_COMMA_RE.sub(r"\1,", text)
 
 
 # --- diacritics: choosing between readings with a syllable-pair model -----------------------
@@ -317,10 +462,11 @@ class SyllableModel:
     Tesseract's Vietnamese model often reads the right letters with the wrong marks ("Chú tịch",
     "đê nghị", "cơ cẩu"). Every reading with the same bare letters is a candidate; the one that
     fits its neighbours best replaces the OCR word when it fits much better (a factor of e^10),
-    so correct words, names and rare words are left alone.
+    so correct words, names and rare words are left alone (the margin is the best of 2-10 on the
+    synthetic scan benchmark, scripts/synthetic_scans.py).
     """
 
-    MARGIN = 10.0
+    MARGIN = 6.0
 
     def __init__(self, path) -> None:
         from ..textutil import ascii_fold, fold
@@ -362,21 +508,25 @@ class SyllableModel:
             s += self._p_bi(w, nxt) - self._p_uni(nxt)
         return s
 
-    def correct_line(self, line: str) -> str:
+    def correct_line(self, line: str, left: str | None = None, right: str | None = None) -> str:
+        """`left`/`right`: the syllables just before and after the line (the neighbouring lines of
+        the same paragraph), used as context only."""
         toks = list(_WORD_TOKEN_RE.finditer(line))
         if not toks:
             return line
         low = [t.group(0).lower() for t in toks]
         out = list(low)
+        adjacent = lambda j, k: line[toks[j].end():toks[k].start()] == " "  # as the counts were made
+        left = left if left and toks[0].start() == 0 else None
+        right = right if right and toks[-1].end() == len(line) else None
         for i, w in enumerate(low):
             if w.isascii() and w not in self.uni and len(w) > 1 and toks[i].group(0)[:1].isupper():
                 continue  # names and codes in capitals ("TTg", "BNV")
             cands = self.by_skeleton.get(self._ascii_fold(w))
             if not cands or (len(cands) == 1 and cands[0] == w):
                 continue
-            adjacent = lambda j, k: toks[k].start() - toks[j].end() <= 1
-            prev = out[i - 1] if i > 0 and adjacent(i - 1, i) else None
-            nxt = low[i + 1] if i + 1 < len(low) and adjacent(i, i + 1) else None
+            prev = (out[i - 1] if adjacent(i - 1, i) else None) if i > 0 else left
+            nxt = (low[i + 1] if adjacent(i, i + 1) else None) if i + 1 < len(low) else right
             base = self.score(prev, w, nxt)
             best, best_s = w, base
             for c in cands:
@@ -420,11 +570,60 @@ def syllable_model() -> SyllableModel:
     return _MODEL
 
 
-def correct_diacritics(lines: list[Line]) -> list[Line]:
-    model = syllable_model()
-    for ln in lines:
-        ln.text = model.correct_line(ln.text)
+def _same_paragraph(a: Line, b: Line) -> bool:
+    """b is the line right under a, overlapping it horizontally (a paragraph's next line)."""
+    h = max(a.height, 1.0)
+    return 0 <= b.y0 - a.y1 < 0.8 * h and min(a.x1, b.x1) > max(a.x0, b.x0)
+
+
+def fix_line_end_stops(lines: list[Line]) -> list[Line]:
+    """A line that ends in 'word.' and whose paragraph goes on in lower case on the next line
+    ends in a comma (the comma's tail lost, as inside a line: see repair)."""
+    for a, b in zip(lines, lines[1:]):
+        if b.text[:1].islower() and _LINE_END_STOP_RE.search(a.text) and _same_paragraph(a, b):
+            a.text = a.text[:-1] + ","
     return lines
+
+
+_LINE_END_STOP_RE = regex.compile(r"(?<![\p{L}\d.])\p{L}{2,}\.$")
+
+
+def fix_preamble_semicolons(lines: list[Line]) -> list[Line]:
+    """A line ending in ',' right before a preamble paragraph ("Căn cứ …", "Xét …") ends the
+    previous preamble paragraph, which ends in ';' (rules/chrome.yaml ocr_preamble_starts)."""
+    starts = _preamble_re()
+    for a, b in zip(lines, lines[1:]):
+        if a.text.endswith(",") and starts.match(b.text):
+            a.text = a.text[:-1] + ";"
+    return lines
+
+
+@functools.lru_cache(maxsize=1)
+def _preamble_re() -> regex.Pattern:
+    from .. import rules
+    starts = rules.load("chrome.yaml").get("ocr_preamble_starts", [])
+    return regex.compile(r"^\s*(?:" + "|".join(regex.escape(s) for s in starts) + r")\b" if starts else r"(?!)")
+
+
+def correct_diacritics(lines: list[Line]) -> list[Line]:
+    """Diacritics chosen from context (SyllableModel), a line's neighbours in its paragraph
+    giving the context of its first and last syllable."""
+    model = syllable_model()
+    texts = [ln.text for ln in lines]
+    for i, ln in enumerate(lines):
+        left = right = None
+        if i > 0 and _same_paragraph(lines[i - 1], ln):
+            m = _LAST_SYLLABLE_RE.search(texts[i - 1])
+            left = m.group(0).lower() if m else None
+        if i + 1 < len(lines) and _same_paragraph(ln, lines[i + 1]):
+            m = _FIRST_SYLLABLE_RE.match(texts[i + 1])
+            right = m.group(0).lower() if m else None
+        ln.text = model.correct_line(ln.text, left, right)
+    return lines
+
+
+_LAST_SYLLABLE_RE = regex.compile(r"\p{L}+$")
+_FIRST_SYLLABLE_RE = regex.compile(r"^\p{L}+")
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -434,7 +633,8 @@ def ocr_image(arr: np.ndarray, px_per_pt: float, page_no: int, timeout: float) -
         path = os.path.join(tmp, f"p{page_no}.pgm")
         write_pgm(arr, path)
         tsv = run_tesseract(path, int(round(px_per_pt * 72)), timeout)
-    return correct_diacritics(words_to_lines(tsv_words(tsv), px_per_pt, page_no))
+    lines = words_to_lines(tsv_words(tsv), px_per_pt, page_no)
+    return correct_diacritics(fix_preamble_semicolons(fix_line_end_stops(lines)))
 
 
 def ocr_pages(doc, page_numbers: list[int], ctx: Context) -> dict[int, tuple[list[Line], str | None]]:
