@@ -5,7 +5,7 @@ import pytest
 
 from pipeline.ingest import read
 from pipeline.ingest.ocr import (cer, correct_diacritics, fix_line_end_stops, fix_preamble_semicolons, levenshtein,
-                                 page_text, repair, syllable_model, tesseract_path)
+                                 page_text, repair, syllable_model, tesseract_path, words_to_lines)
 from pipeline.ingest.pdf import Line
 
 from .conftest import DEV
@@ -123,3 +123,23 @@ def test_levenshtein(a, b, distance):
 def test_cer_ignores_line_layout():
     assert cer("Số: 729/QĐ-TTg\nHà Nội", "Số: 729/QĐ-TTg Hà  Nội") == 0.0
     assert cer("abcd", "abce") == 0.25
+
+
+def _words(line_key, y, spec):
+    """Tesseract-like words: (text, x0, x1, height, conf) on one line."""
+    return [{"key": line_key, "x0": x0, "y0": y, "x1": x1, "y1": y + hgt, "conf": conf, "text": t}
+            for t, x0, x1, hgt, conf in spec]
+
+
+def test_ocr_words_to_lines_split_header_columns_and_drop_speck_lines():
+    # p02_qd_798_ttg.pdf page 1 as a 300 dpi 1-bit scan: issuer and motto only an em apart
+    words = _words((1, 1, 1), 100, [("THỦ", 423, 542, 54, 93), ("TƯỚNG", 558, 767, 54, 91), ("CHÍNH", 784, 972, 54, 96),
+                                    ("PHỦ", 987, 1105, 54, 85), ("CỘNG", 1163, 1326, 59, 87), ("HÒA", 1336, 1461, 54, 96)])
+    # the rule under the header read as tiny letters
+    words += _words((2, 1, 1), 300, [(".ẪẮˆ", 516, 551, 12, 44), ("kẻ", 918, 931, 10, 76), ("La", 1557, 1572, 22, 61),
+                                     ("Lá", 1711, 1726, 22, 42), ("Lá", 1835, 1850, 23, 65)])
+    # a body line: a wide justified gap is no column break
+    words += _words((3, 1, 1), 400, [("Tờ", 255, 310, 50, 96), ("trình", 328, 450, 52, 96), ("số", 470, 520, 40, 93),
+                                     ("252/TTr-BNV", 540, 800, 50, 76), ("ngày", 880, 990, 52, 96), ("17", 1010, 1060, 40, 79)])
+    lines = words_to_lines(words, 300 / 72, 0)
+    assert [ln.text for ln in lines] == ["THỦ TƯỚNG CHÍNH PHỦ", "CỘNG HÒA", "Tờ trình số 252/TTr-BNV ngày 17"]

@@ -358,10 +358,15 @@ def _keep_word(w: dict) -> bool:
 
 def words_to_lines(words: list[dict], px_per_pt: float, page_no: int) -> list[Line]:
     """Tesseract words → Lines in points; a line is split at a gap much wider than its word gaps
-    (the two columns of a document header share a baseline)."""
+    (the two columns of a document header share a baseline; between capitals an em is enough), and a
+    line whose tallest word is under half the page's usual word height is dropped: specks of a
+    ruling or a seal read as letters ("La Lá Lá .A"); small print (footnotes) is 0.7 of the
+    body size and has ascenders and diacritics."""
     groups: dict[tuple, list[dict]] = {}
     for w in words:
         groups.setdefault(w["key"], []).append(w)
+    page_h = [w["y1"] - w["y0"] for w in words if _LETTERS_RE.search(w["text"])]
+    page_h = statistics.median(page_h) if page_h else 0
     out: list[Line] = []
     for key in sorted(groups, key=lambda k: k):
         ws = sorted(groups[key], key=lambda w: w["x0"])
@@ -372,7 +377,9 @@ def words_to_lines(words: list[dict], px_per_pt: float, page_no: int) -> list[Li
         pieces: list[list[dict]] = [[ws[0]]]
         for w in ws[1:]:
             gap = w["x0"] - pieces[-1][-1]["x1"]
-            if gap > 1.2 * h and gap > 3 * max(typical, 1):
+            prev = pieces[-1][-1]["text"]
+            caps = prev.isupper() and w["text"].isupper()  # issuer | motto: sometimes only an em apart
+            if gap > (0.9 if caps else 1.2) * h and gap > (2.5 if caps else 3) * max(typical, 1):
                 pieces.append([w])
             else:
                 pieces[-1].append(w)
@@ -384,6 +391,9 @@ def words_to_lines(words: list[dict], px_per_pt: float, page_no: int) -> list[Li
             letters = sum(len(_LETTERS_RE.findall(w["text"])) for w in kept)
             if statistics.mean(confs) < 45 and (len(kept) < 3 or letters < 6):
                 continue  # handwriting, seal or stamp fragments
+            tallest = max((w["y1"] - w["y0"] for w in kept if _LETTERS_RE.search(w["text"])), default=0)
+            if letters and tallest < 0.5 * page_h:
+                continue
             text = repair(" ".join(w["text"] for w in kept))
             if _ocr_stamp_re().match(text):
                 continue
