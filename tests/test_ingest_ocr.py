@@ -140,6 +140,6 @@ def test_ocr_words_to_lines_split_header_columns_and_drop_speck_lines():
                                      ("Lá", 1711, 1726, 22, 42), ("Lá", 1835, 1850, 23, 65)])
     # a body line: a wide justified gap is no column break
     words += _words((3, 1, 1), 400, [("Tờ", 255, 310, 50, 96), ("trình", 328, 450, 52, 96), ("số", 470, 520, 40, 93),
-                                     ("252/TTr-BNV", 540, 800, 50, 76), ("ngày", 880, 990, 52, 96), ("17", 1010, 1060, 40, 79)])
+                                     ("252/TTr-BNV", 540, 800, 50, 76), ("ngày", 855, 965, 52, 96), ("17", 985, 1035, 40, 79)])
     lines = words_to_lines(words, 300 / 72, 0)
     assert [ln.text for ln in lines] == ["THỦ TƯỚNG CHÍNH PHỦ", "CỘNG HÒA", "Tờ trình số 252/TTr-BNV ngày 17"]
