@@ -4,7 +4,14 @@
 
 For every `NAME.pdf` given (default: ../shared/corpus/dev/*_scan.pdf) whose `NAME.page1.txt`
 exists, OCR page 1 the way `vanban run` does and print the CER against that text, and the CER of
-plain Tesseract (default settings on the page rendered at 300 dpi) for comparison.
+plain Tesseract (default settings on the page rendered at 300 dpi) for comparison, and the
+seconds our OCR of the page took.
+
+CER (pipeline.ingest.ocr.cer): Levenshtein distance between the OCR text and the ground truth,
+both NFC with every run of white space made one space (line breaks and paragraph layout do not
+count), divided by the length of the ground truth. The dev ground-truth files are not exact
+transcriptions of the printed scans (see tests/test_ingest_ocr.py), so these figures include
+that difference; OCR quality proper is measured on synthetic scans (scripts/synthetic_scans.py).
 """
 from __future__ import annotations
 
