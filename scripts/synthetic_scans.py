@@ -12,7 +12,9 @@ Each page gets one degradation profile (drawn from the seed, so runs are repeata
 - bw300:   300 dpi 1-bit, thinner or bolder strokes (threshold drawn from a range);
 - grey:    150-300 dpi grey scan: grey paper, contrast loss, uneven light, noise, JPEG;
 - colour:  200-300 dpi colour scan with a red seal and a blue signature over the text, JPEG;
-- fax:     150 dpi 1-bit with heavy noise (the worst that still reads).
+- fax:     150 dpi 1-bit with heavy noise (the worst that still reads);
+- bwseal:  200 dpi 1-bit with the seal and signature over the text, black like all ink (the
+           two dev scans have this: colour cannot tell the seal from the text any more).
 All profiles rotate the page by 0.5-2 degrees (either way) and some add a dark scanner border.
 
 The reference text is the page's text layer laid out by the same code as the OCR lines
@@ -45,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DEV = Path(os.environ.get("VANBAN_SHARED", ROOT.parent / "shared")) / "corpus" / "dev"
-PROFILES = ("bw200", "bw300", "grey", "colour", "fax")
+PROFILES = ("bw200", "bw300", "grey", "colour", "fax", "bwseal")
 
 
 @dataclass
@@ -175,15 +177,15 @@ def degrade(page, profile: str, rng: random.Random, nrng: np.random.Generator, t
     import pymupdf
 
     angle = rng.choice((-1, 1)) * rng.uniform(0.5, 2.0)
-    if profile == "colour":
+    if profile in ("colour", "bwseal"):
         draw_seal(page, rng, text_rects)
-    dpi = {"bw200": 200, "bw300": 300, "fax": 150, "grey": rng.choice((150, 200, 300)),
+    dpi = {"bw200": 200, "bwseal": 200, "bw300": 300, "fax": 150, "grey": rng.choice((150, 200, 300)),
            "colour": rng.choice((200, 300))}[profile]
     img = render(page, dpi, angle, colour=profile == "colour")
     s = dpi / 200.0
-    if profile in ("bw200", "bw300", "fax"):
+    if profile in ("bw200", "bw300", "fax", "bwseal"):
         img = gaussian_blur(img, rng.uniform(0.5, 1.0) * s)
-        img += nrng.normal(0, {"fax": 40, "bw200": 22, "bw300": 22}[profile], img.shape)
+        img += nrng.normal(0, {"fax": 40}.get(profile, 22), img.shape)
         thr = rng.uniform(110, 165)  # low: thin broken strokes; high: bold, filled counters
         out = np.where(img > thr, 255, 0).astype(np.uint8)
         # specks of dust
