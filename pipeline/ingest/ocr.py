@@ -23,6 +23,7 @@ scripts/ocr_cer.py):
 """
 from __future__ import annotations
 
+import collections
 import csv
 import functools
 import io
@@ -748,34 +749,39 @@ SECOND_PASS = True
 
 
 def ocr_pages(doc, page_numbers: list[int], ctx: Context) -> dict[int, tuple[list[Line], str | None]]:
-    """OCR the given pages; {page: (lines, error message or None)}. Images are prepared in this
-    thread (PyMuPDF is not thread-safe), Tesseract processes run in parallel."""
+    """OCR the given pages; {page: (lines, error message or None)}. Pages are prepared and read
+    in parallel (one Tesseract process per page, OMP_THREAD_LIMIT=1)."""
     if tesseract_path() is None:
         raise IngestError(f"{ctx.path}: {len(page_numbers)} page(s) are scanned images and need OCR, but the "
                           f"'tesseract' program is not installed (Debian: apt-get install tesseract-ocr "
                           f"tesseract-ocr-vie), or run with --ocr never", stage="ocr", error_type="no_tesseract",
                           path=ctx.path)
-    jobs = []
-    for i in page_numbers:
-        ctx.check_time(f"preparing page {i + 1} for OCR")
-        arr, scale = page_image(doc, doc.load_page(i))
-        arr, scale = prepare(arr, scale)
-        jobs.append((i, arr, scale))
     results: dict[int, tuple[list[Line], str | None]] = {}
-    workers = max(1, min(len(jobs), os.cpu_count() or 1))
+    workers = max(1, min(len(page_numbers), os.cpu_count() or 1))
 
-    def work(job):
-        i, arr, scale = job
+    def work(i: int, arr: np.ndarray, scale: float):
         try:
+            arr, scale = prepare(arr, scale)  # numpy: runs alongside the other pages
             return i, ocr_image(arr, scale, i, ctx.limits.ocr_page_timeout_s), None
         except subprocess.TimeoutExpired:
             return i, [], f"OCR took longer than {ctx.limits.ocr_page_timeout_s:.0f} s (VANBAN_OCR_PAGE_TIMEOUT)"
         except Exception as exc:  # one bad page must not cost the others
             return i, [], f"OCR failed: {exc}"
 
+    # page images are taken in this thread (PyMuPDF is not thread-safe) and handed on at once; at
+    # most two per worker wait, so a long scan does not hold all its pages in memory
+    pending: collections.deque = collections.deque()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for i, lines, err in pool.map(work, jobs):
-            results[i] = (lines, err)
+        for i in page_numbers:
+            ctx.check_time(f"preparing page {i + 1} for OCR")
+            arr, scale = page_image(doc, doc.load_page(i))
+            pending.append(pool.submit(work, i, arr, scale))
+            while len(pending) >= 2 * workers:
+                j, lines, err = pending.popleft().result()
+                results[j] = (lines, err)
+        while pending:
+            j, lines, err = pending.popleft().result()
+            results[j] = (lines, err)
     return results
 
 
