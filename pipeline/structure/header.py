@@ -38,7 +38,7 @@ class _HeaderRules:
     types: dict[str, str]            # folded type line -> canonical type name
     codes: dict[str, str]            # number code (upper) -> type name
     titles: dict[str, str]           # folded title -> properly cased title
-    proper_words: list[str]
+    proper_words: list[tuple[str, regex.Pattern]]
     admin_units: list[str]
     completions: list[str]
 
@@ -82,7 +82,8 @@ def header_rules() -> _HeaderRules:
         types=types,
         codes=codes,
         titles=titles,
-        proper_words=h["proper_words"],
+        proper_words=[(w, regex.compile(rf"(?<!\w){regex.escape(w)}(?!\w)", regex.IGNORECASE))
+                      for w in h["proper_words"]],
         admin_units=h["admin_units"],
         completions=h["issuer_completions"],
     )
@@ -96,12 +97,10 @@ def recase(upper: str, text: str) -> str:
     words = upper.split()
     if not words:
         return upper
-    pattern = r"(?<!\w)" + r"\s+".join(regex.escape(w) for w in words) + r"(?!\w)"
     r = header_rules()
-    for m in regex.finditer(pattern, text, flags=regex.IGNORECASE):
-        found = m.group(0)
-        if has_lower(found) and not is_upper_text(found):
-            return _proper_words(" ".join(found.split()), r)
+    found = _mixed_case_occurrence(" ".join(words), text)
+    if found:
+        return _proper_words(found, r)
     low = upper.lower()
     out = low[:1].upper() + low[1:]
     for unit in sorted(r.admin_units, key=len, reverse=True):
@@ -113,10 +112,33 @@ def recase(upper: str, text: str) -> str:
     return _proper_words(out, r)
 
 
+def _mixed_case_occurrence(phrase: str, text: str) -> str | None:
+    """The first occurrence of `phrase` in `text`, case aside, that is written in mixed case.
+    A lower-cased copy of the text is searched with str.find (a case-insensitive regex over a
+    whole document is slow); texts whose lower case changes length fall back to the regex."""
+    low_text, key = text.lower(), phrase.lower()
+    if len(low_text) != len(text):
+        pattern = r"(?<!\w)" + r"\s+".join(regex.escape(w) for w in phrase.split()) + r"(?!\w)"
+        hits = (m.group(0) for m in regex.finditer(pattern, text, flags=regex.IGNORECASE))
+    else:
+        def scan():
+            i = low_text.find(key)
+            while i >= 0:
+                j = i + len(key)
+                if (i == 0 or not low_text[i - 1].isalnum()) and (j >= len(low_text) or not low_text[j].isalnum()):
+                    yield text[i:j]
+                i = low_text.find(key, i + 1)
+        hits = scan()
+    for found in hits:
+        if has_lower(found) and not is_upper_text(found):
+            return " ".join(found.split())
+    return None
+
+
 def _proper_words(name: str, r: _HeaderRules) -> str:
     """Words that keep their capitals inside a name ("Chính phủ", "Thành phố Hồ Chí Minh")."""
-    for word in r.proper_words:
-        name = regex.sub(rf"(?<!\w){regex.escape(word)}(?!\w)", word, name, flags=regex.IGNORECASE)
+    for word, pattern in r.proper_words:
+        name = pattern.sub(word, name)
     return name
 
 
@@ -284,6 +306,18 @@ def _title_block_end(lines: list[_Line], i: int, r: _HeaderRules, issuer_keys: s
     return j
 
 
+def _date_search(r: _HeaderRules, line: str):
+    """The date line's pattern, tried only from shortly before "ngày" (its place is at most 45
+    characters long), so a long line is not scanned from every position."""
+    k = line.find("ngày")
+    while k >= 0:
+        m = r.date_line.search(line, max(0, k - 50), k + 48)
+        if m:
+            return m
+        k = line.find("ngày", k + 4)
+    return None
+
+
 def read_header(text: str) -> DocumentMeta:
     r = header_rules()
     meta = DocumentMeta(body_end=len(text))
@@ -308,10 +342,12 @@ def read_header(text: str) -> DocumentMeta:
     # date line
     date_i = None
     for i, ln in enumerate(head):
-        m = r.date_line.search(ln.text)
+        if "ngày" not in ln.text and not ln.text.rstrip().endswith(","):
+            continue  # a date line names the day ("…, ngày …"), or ends with its place ("Hà Nội,")
+        m = _date_search(r, ln.text)
         if not m and i + 1 < len(head) and ("ngày" in ln.text or ln.text.rstrip().endswith(",")):
             # "Hà Nội, ngày 20" / "tháng 11 năm 2025" when the text was not re-joined
-            m = r.date_line.search(f"{ln.text} {head[i + 1].text}")
+            m = _date_search(r, f"{ln.text} {head[i + 1].text}")
         if m:
             place = m.group("place").strip()
             if len(place.split()) <= 6 and not _DIGIT_RE.search(place):
