@@ -40,11 +40,10 @@ def _load_all() -> None:
     import importlib
 
     for mod in _MODULES:
-        try:
-            importlib.import_module(f".{mod}", __package__)
-        except ModuleNotFoundError as e:  # TODO(lead): strict once every component module has landed
-            if not (e.name or "").endswith(mod):
-                raise
+        importlib.import_module(f".{mod}", __package__)
+    missing = [n for n in _ORDER if n not in _REGISTRY]
+    if missing:  # a component that silently fails to register would write empty tables
+        raise RuntimeError(f"pipeline components not registered: {', '.join(missing)}")
 
 
 _loaded = False
@@ -55,7 +54,7 @@ def pipeline_components() -> list[Component]:
     if not _loaded:
         _load_all()
         _loaded = True
-    return [_REGISTRY[n] for n in _ORDER if n in _REGISTRY]
+    return [_REGISTRY[n] for n in _ORDER]
 
 
 def run_components(doc: Doc, only: tuple[str, ...] | None = None) -> Doc:
