@@ -31,6 +31,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Self
 
 EXTENSIONS = (".txt", ".pdf", ".docx", ".doc", ".html", ".htm")
 PACKAGE = Path(__file__).resolve().parent
@@ -48,17 +49,16 @@ def _inputs(folders: list[str], limit: int | None) -> list[str]:
     return files[:limit] if limit else files
 
 
-def _snapshot(work: Path) -> Path:
-    """A copy of the package and its rules, so that the bench runs one fixed version."""
-    snap = work / "snap"
-    shutil.copytree(PACKAGE, snap / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+def snapshot_env(work: Path) -> dict[str, str]:
+    """Environment for subprocesses that run a copy of the package and rules made now (in
+    `work/snap`), so that every run measured or compared comes from one version of the code
+    even while the working tree is being edited."""
     from .rules import RULES_DIR
 
-    shutil.copytree(RULES_DIR, snap / "rules")
-    return snap
-
-
-def _env(snap: Path) -> dict[str, str]:
+    snap = work / "snap"
+    if not snap.exists():
+        shutil.copytree(PACKAGE, snap / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(RULES_DIR, snap / "rules")
     env = dict(os.environ, PYTHONPATH=str(snap), VANBAN_RULES=str(snap / "rules"))
     env.pop("PYTHONSTARTUP", None)
     return env
@@ -69,23 +69,23 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def run_measured(cmd: list[str], env: dict | None = None, cwd: str | None = None) -> dict:
-    """Wall seconds, CPU seconds of the process tree, peak tree RSS (bytes) and exit status."""
-    import psutil
+class PeakTreeRSS:
+    """Samples, in a thread, the RSS summed over a process and all its descendants every
+    `interval` seconds while the `with` block runs; `.peak` is the largest sum (bytes)."""
 
-    cpu0 = _children_cpu()
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd, text=True)
-    peak = 0
-    stop = threading.Event()
+    def __init__(self, pid: int, interval: float = 0.05):
+        self.pid, self.interval, self.peak = pid, interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
 
-    def sample() -> None:
-        nonlocal peak
+    def _sample(self) -> None:
+        import psutil
+
         try:
-            root = psutil.Process(proc.pid)
+            root = psutil.Process(self.pid)
         except psutil.Error:
             return
-        while not stop.is_set():
+        while not self._stop.is_set():
             total = 0
             try:
                 procs = [root] + root.children(recursive=True)
@@ -96,16 +96,27 @@ def run_measured(cmd: list[str], env: dict | None = None, cwd: str | None = None
                     total += p.memory_info().rss
                 except psutil.Error:
                     pass
-            peak = max(peak, total)
-            stop.wait(0.05)
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
 
-    th = threading.Thread(target=sample, daemon=True)
-    th.start()
-    out, err = proc.communicate()
-    wall = time.perf_counter() - t0
-    stop.set()
-    th.join()
-    return {"wall": wall, "cpu": _children_cpu() - cpu0, "peak": peak, "rc": proc.returncode,
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def run_measured(cmd: list[str], env: dict | None = None, cwd: str | None = None) -> dict:
+    """Wall seconds, CPU seconds of the process tree, peak tree RSS (bytes) and exit status."""
+    cpu0 = _children_cpu()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd, text=True)
+    with PeakTreeRSS(proc.pid) as memory:
+        out, err = proc.communicate()
+        wall = time.perf_counter() - t0
+    return {"wall": wall, "cpu": _children_cpu() - cpu0, "peak": memory.peak, "rc": proc.returncode,
             "stdout": out, "stderr": err}
 
 
@@ -210,8 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     report: dict = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": _machine(), "inputs": len(files),
                     "folders": args.folders, "workers": args.workers, "runs": args.runs}
     try:
-        snap = _snapshot(work)
-        env = _env(snap)
+        env = snapshot_env(work)
         indir = work / "in"  # a folder of links keeps the command line short
         indir.mkdir()
         for i, f in enumerate(files):

@@ -12,9 +12,10 @@ import os
 import random
 import subprocess
 import sys
-import threading
 import zipfile
 from pathlib import Path
+
+from pipeline.bench import PeakTreeRSS, snapshot_env  # noqa: F401  (snapshot_env: used by other tests)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = Path(os.environ.get("VANBAN_SHARED", ROOT.parent / "shared")) / "corpus" / "dev"
@@ -109,57 +110,16 @@ def make_hostile_inputs(folder: Path) -> dict[str, set[str]]:
     return expected
 
 
-def snapshot_env(folder: Path) -> dict[str, str]:
-    """Environment for subprocesses that run a copy of the package and rules made now, so that
-    outputs compared across several processes come from one version of the code even while
-    the working tree is being edited."""
-    import shutil
-
-    snap = folder / "snapshot"
-    if not snap.exists():
-        shutil.copytree(ROOT / "pipeline", snap / "pipeline", ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copytree(ROOT / "rules", snap / "rules")
-    return dict(os.environ, PYTHONPATH=str(snap), VANBAN_RULES=str(snap / "rules"))
-
-
 def run_measured(cmd: list[str], timeout: float = 600, **kw) -> tuple[subprocess.CompletedProcess, int]:
     """Run `cmd`; (completed process, peak RSS in bytes summed over its process tree)."""
-    import psutil
-
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
-    peak = 0
-    stop = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        try:
-            root = psutil.Process(proc.pid)
-        except psutil.Error:
-            return
-        while not stop.is_set():
-            total = 0
-            try:
-                procs = [root] + root.children(recursive=True)
-            except psutil.Error:
-                procs = []
-            for p in procs:
-                try:
-                    total += p.memory_info().rss
-                except psutil.Error:
-                    pass
-            peak = max(peak, total)
-            stop.wait(0.02)
-
-    th = threading.Thread(target=sample, daemon=True)
-    th.start()
     try:
-        out, err = proc.communicate(timeout=timeout)
+        with PeakTreeRSS(proc.pid, interval=0.02) as memory:
+            out, err = proc.communicate(timeout=timeout)
     finally:
-        stop.set()
-        th.join()
         if proc.poll() is None:
             proc.kill()
-    return subprocess.CompletedProcess(cmd, proc.returncode, out, err), peak
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err), memory.peak
 
 
 def main(argv: list[str]) -> None:
