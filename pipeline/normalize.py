@@ -57,6 +57,7 @@ class _LineRules:
     website: regex.Pattern
     website_tail: regex.Pattern
     motto: regex.Pattern
+    motto_words: tuple[str, ...]  # the literal word each motto starts with (a cheap screen)
     gazette_header: regex.Pattern
     gazette_banner: regex.Pattern
     stamp_key: regex.Pattern
@@ -69,6 +70,8 @@ class _LineRules:
     preamble_start: regex.Pattern
     authority: regex.Pattern
     signer_title_end: regex.Pattern
+    signer_title_last: frozenset[str]  # last letters of the signer titles (a cheap screen)
+    doc_type_max: int                   # length of the longest document type name (a cheap screen)
     authority_initials: str      # first letters the patterns can start with (cheap screens)
     preamble_initials: str
     field_line: regex.Pattern
@@ -122,6 +125,7 @@ def line_rules() -> _LineRules:
         website=regex.compile(_alt(chrome["website_markers"]), regex.MULTILINE),
         website_tail=regex.compile(_alt(chrome["website_tail"]), regex.IGNORECASE),
         motto=regex.compile(_alt(chrome["header_mottos"])),
+        motto_words=tuple(regex.match(r"[^\W\d_]*", m).group(0) for m in chrome["header_mottos"]),
         gazette_header=regex.compile(chrome["gazette_header"]),
         gazette_banner=regex.compile(_alt(chrome["gazette_banners"])),
         stamp_key=regex.compile(rf"^(?:{keys(chrome['stamp_keys'])})\s*:"),
@@ -136,6 +140,8 @@ def line_rules() -> _LineRules:
         authority_initials=_initials([header["authority_prefix"]]),
         preamble_initials=_initials(outline.get("paragraph_starts", ["Căn cứ"])),
         signer_title_end=regex.compile(rf"(?:^|\s)(?:{_alt(header['signer_title_ends'])})$"),
+        signer_title_last=frozenset(t[-1] for t in header["signer_title_ends"]),
+        doc_type_max=max(len(n) for n in type_names),
         field_line=regex.compile(rf"^(?:[-–+•]\s*)?(?i:{_alt(regex.escape(x) for x in field_labels)})\s*(?:\([^)]{{0,40}}\)\s*)?:"),
     )
 
@@ -144,6 +150,7 @@ def line_rules() -> _LineRules:
 
 _PAGE_NO_RE = regex.compile(r"^(?:-\s*)?\d{1,4}(?:\s*-)?$")
 _SEPARATOR_RE = regex.compile(r"^[-_=*.–—~…\s]{3,}$")
+_SEPARATOR_INITIALS = frozenset("-_=*.–—~… \t")
 
 
 def remove_artefacts(lines: list[str]) -> list[str]:
@@ -237,6 +244,7 @@ def strip_markdown(line: str) -> str:
 
 _TERMINAL_RE = regex.compile(r"[.;!?…](?:[\"”’)\]]*|/\.)?$|\./\.$")
 _COLON_END_RE = regex.compile(r":[\"”’)\]]*$")
+_ALNUM_RE = regex.compile(r"[\p{L}\p{N}]")  # what str.isalnum accepts
 _NUMBER_LINE_RE = regex.compile(r"^Số\s*:?\s*\d")
 _BARE_MARKER_RE = regex.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*|[IVXL]{1,6}|[a-zđ]|\(\d{1,3}\))\s*[.)\-–:]?$|^[-–+•]$|^Điều \d+\.?$")
 _CONTINUATION_END = frozenset(
@@ -258,9 +266,17 @@ def wrap_width(lines: list[str]) -> int | None:
     return p90 if near >= 0.2 else None
 
 
+_TERMINAL_LAST = frozenset(".;!?…\"”’)]")  # the characters _TERMINAL_RE can end on
+_COLON_LAST = frozenset(':"”’)]')          # and _COLON_END_RE
+
+
 def _ends_sentence(line: str) -> bool:
     """Whether the line ends a sentence (only its tail is looked at: the pattern is end-anchored)."""
-    return bool(_TERMINAL_RE.search(line, max(0, len(line) - 6)))
+    return line[-1:] in _TERMINAL_LAST and bool(_TERMINAL_RE.search(line, max(0, len(line) - 6)))
+
+
+def _ends_colon(line: str) -> bool:
+    return line[-1:] in _COLON_LAST and bool(_COLON_END_RE.search(line, max(0, len(line) - 6)))
 
 
 def _starts_lower(s: str) -> bool:
@@ -283,8 +299,10 @@ def _first_word(s: str) -> str:
 def _is_header_line(line: str) -> bool:
     lr = line_rules()
     return bool(
-        _SEPARATOR_RE.match(line) or lr.doc_type_line.match(line) or line.startswith(("Số:", "Số :", "Số "))
-        and _NUMBER_LINE_RE.match(line) or lr.motto.search(line) or line.startswith("Độc lập")
+        line[:1] in _SEPARATOR_INITIALS and _SEPARATOR_RE.match(line)
+        or len(line) <= lr.doc_type_max + 2 and lr.doc_type_line.match(line)
+        or line.startswith(("Số:", "Số :", "Số ")) and _NUMBER_LINE_RE.match(line)
+        or any(w in line for w in lr.motto_words) and lr.motto.search(line) or line.startswith("Độc lập")
     )
 
 
@@ -322,10 +340,10 @@ def _features(line: str) -> _Line:
     lr = line_rules()
     return _Line(
         header=_is_header_line(line),
-        symbols_only=not any(c.isalnum() for c in line),
+        symbols_only=not (line[:1].isalnum() or _ALNUM_RE.search(line)),
         field=":" in line[:64] and bool(lr.field_line.match(line)),
         authority=line[:1] in lr.authority_initials and bool(lr.authority.match(line)),
-        signer_end=bool(lr.signer_title_end.search(line, max(0, len(line) - 24))),
+        signer_end=line[-1:] in lr.signer_title_last and bool(lr.signer_title_end.search(line, max(0, len(line) - 24))),
         upper=is_upper_text(line),
         first_word_lower=has_lower(_first_word(line)),
         lower=has_lower(line),
@@ -334,7 +352,7 @@ def _features(line: str) -> _Line:
         weak=line[:1] in _WEAK_INITIALS and bool(lr.weak_marker.match(line)),
         preamble=line[:1] in lr.preamble_initials and bool(lr.preamble_start.match(line)),
         ends_sentence=_ends_sentence(line),
-        colon_end=bool(_COLON_END_RE.search(line, max(0, len(line) - 6))),
+        colon_end=_ends_colon(line),
         starts_lower=_starts_lower(line),
     )
 

@@ -51,8 +51,11 @@ def is_upper_text(s: str) -> bool:
     return s.isupper() and sum(1 for c in s if c.isalpha()) >= 2
 
 
+_LOWER_RE = regex.compile(r"\p{Lowercase}")  # the letters str.islower accepts
+
+
 def has_lower(s: str) -> bool:
-    return any(c.islower() for c in s)
+    return _LOWER_RE.search(s) is not None
 
 
 ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
