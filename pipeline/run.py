@@ -15,6 +15,7 @@ document for ordering and citation linking).
 """
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import stat
@@ -267,6 +268,7 @@ def _run_locked(files, error_rows, inputs, out, options: Options, *, engine, sch
             from .process import warm_up
 
             warm_up()  # before the fork: workers share the loaded rules and models
+            gc.freeze()  # and the collector of each worker no longer walks them (nor copies their pages)
             args = (todo, options, out, cache.config, workers or os.cpu_count() or 1)
         else:
             args = (todo, options, out, cache.config, scheduler)
@@ -277,6 +279,7 @@ def _run_locked(files, error_rows, inputs, out, options: Options, *, engine, sch
                 bar.update(1)
         finally:
             bar.close()
+            gc.unfreeze()  # a caller that runs again in this process gets its garbage collected
 
     digest = _inputs_digest(inputs, cache.config, by_sha, error_rows)
     previous = None if (todo or force) else _unchanged_output(out, digest)
