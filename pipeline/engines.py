@@ -215,7 +215,7 @@ def _guard_pool(size: int):
             try:
                 ctx = multiprocessing.get_context("forkserver")
                 ctx.set_forkserver_preload(["pipeline.engines", "pipeline.process", "pipeline.components",
-                                            "pipeline.ingest", "spacy", "underthesea"])
+                                            "pipeline.ingest", "underthesea"])
             except ValueError:  # pragma: no cover - platforms without forkserver
                 ctx = multiprocessing.get_context("spawn")
             _GUARD = ProcessPool(max_workers=max(1, size), max_tasks=MAX_TASKS_PER_WORKER,

@@ -8,8 +8,8 @@ ngành"), and gives each mention a canonical name (GOLD.md: "UBND" expanded, the
 dropped, everything else as written) and its successor after the 2025 reorganisation.
 
 Data: rules/agencies.yaml (gazetteer, provinces), rules/agency_grammar.yaml (head nouns,
-collectives, tails, cues), rules/titles.yaml. The gazetteer is matched with a spaCy
-PhraseMatcher over a syllable-token Doc of the window only; underthesea's POS tagger is asked
+collectives, tails, cues), rules/titles.yaml. The gazetteer is matched on the folded syllable
+tokens of the window only (a first-key index); underthesea's POS tagger is asked
 only where a name not in the gazetteer continues in lower case and no rule decides where it ends.
 
 API: parse_agency_list, find_agencies, canonical_name, current_name.
@@ -17,7 +17,6 @@ API: parse_agency_list, find_agencies, canonical_name, current_name.
 from __future__ import annotations
 
 import functools
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,8 +116,8 @@ class _Entry:
 class _Tables:
     entries: list[_Entry]
     gaz_index: dict[tuple[str, ...], tuple[int, bool]]   # keys -> (entry, alias is abbreviation)
-    gaz_patterns: list[tuple[tuple[str, ...], int, bool]]
     gaz_first: frozenset[str]
+    gazetteer: _Phrases          # payload: (entry, alias is abbreviation)
     provinces: _Phrases          # payload: (name, kind, current)
     province_by_name: dict[str, tuple[str, str]]  # name -> (kind, current name)
     titles: _Phrases             # payload: dict(name, body)
@@ -171,7 +170,7 @@ def _tables() -> _Tables:
 
     entries: list[_Entry] = []
     index: dict[tuple[str, ...], tuple[int, bool]] = {}
-    patterns: list[tuple[tuple[str, ...], int, bool]] = []
+    gazetteer = _Phrases()
     for raw in gaz["agencies"]:
         e = _Entry(raw["name"], raw.get("kind", "other"), bool(raw.get("local")),
                    raw.get("current"), raw.get("note"))
@@ -189,7 +188,7 @@ def _tables() -> _Tables:
                               for t in _TOKEN_RE.findall(str(variant)))
             if keys not in index:
                 index[keys] = (idx, is_abbr)
-                patterns.append((keys, idx, is_abbr))
+                gazetteer.add(keys, (idx, is_abbr))
     provinces = _Phrases()
     by_name: dict[str, tuple[str, str]] = {}
     for p in gaz["provinces"]:
@@ -213,8 +212,8 @@ def _tables() -> _Tables:
             titles.add(str(v), {"name": t["name"], "body": t.get("body")})
     tails = gram["tails"]
     return _Tables(
-        entries=entries, gaz_index=index, gaz_patterns=patterns,
-        gaz_first=frozenset(k[0] for k in index),
+        entries=entries, gaz_index=index,
+        gaz_first=frozenset(k[0] for k in index), gazetteer=gazetteer,
         provinces=provinces, province_by_name=by_name, titles=titles,
         heads=table(gram["heads"]), collectives=table(gram["collectives"]),
         dets=table(gram["determiners"]), honorifics=table(gram["honorifics"]),
@@ -233,50 +232,24 @@ def _tables() -> _Tables:
     )
 
 
-# --- spaCy (gazetteer matching on the window) -------------------------------------------------
+# --- gazetteer matching on the window ---------------------------------------------------------
 
-_LOCK = threading.Lock()
+def _gazetteer_matches(toks: list[_Tok]) -> dict[int, tuple[int, int, bool]]:
+    """The longest gazetteer name starting at each token: start -> (end, entry, abbr).
 
-
-@functools.lru_cache(maxsize=1)
-def _spacy() -> tuple[Any, Any, dict[int, tuple[int, bool]]]:
-    """Blank Vietnamese pipeline + PhraseMatcher on folded syllables (LEMMA holds fold(token))."""
-    import spacy
-    from spacy.matcher import PhraseMatcher
-    from spacy.tokens import Doc as SDoc
-
-    nlp = spacy.blank("vi", config={"nlp": {"tokenizer": {"use_pyvi": False}}})
-    matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
-    labels: dict[int, tuple[int, bool]] = {}
-    for n, (keys, idx, is_abbr) in enumerate(_tables().gaz_patterns):
-        label = f"AG{n}"
-        matcher.add(label, [SDoc(nlp.vocab, words=list(keys), lemmas=list(keys))])
-        labels[nlp.vocab.strings[label]] = (idx, is_abbr)
-    return nlp, matcher, labels
-
-
-def _gazetteer_matches(toks: list[_Tok]) -> tuple[Any, dict[int, tuple[int, int, bool]]]:
-    """spaCy Doc of the window and the longest gazetteer match at each token: start -> (end, entry, abbr)."""
-    from spacy.tokens import Doc as SDoc
-    if not toks:
-        return None, {}
-    first = _tables().gaz_first
-    if not any(t.key in first for t in toks):
-        return None, {}
-    nlp, matcher, labels = _spacy()
-    words = [t.text for t in toks]
-    spaces = [toks[i + 1].start > toks[i].end if i + 1 < len(toks) else False
-              for i in range(len(toks))]
-    with _LOCK:  # PhraseMatcher/StringStore are not documented as thread-safe
-        sdoc = SDoc(nlp.vocab, words=words, spaces=spaces, lemmas=[t.key for t in toks])
-        found = matcher(sdoc)
+    Names are looked up by their folded syllables in a first-key index (`_Tables.gazetteer`,
+    longest first), like every other phrase table here. (Until 0.9 this was a spaCy
+    PhraseMatcher over a spaCy Doc built for each window: the same matches, but importing spaCy
+    cost a second of start-up and building the Docs two seconds over the bulk corpus.)"""
+    T = _tables()
+    first = T.gaz_first
     best: dict[int, tuple[int, int, bool]] = {}
-    for mid, s, e in found:
-        idx, abbr = labels[mid]
-        cur = best.get(s)
-        if cur is None or e > cur[0]:
-            best[s] = (e, idx, abbr)
-    return sdoc, best
+    for i, t in enumerate(toks):
+        if t.key in first:
+            m = T.gazetteer.match(toks, i)
+            if m:
+                best[i] = (i + m[0], *m[1])
+    return best
 
 
 # --- underthesea (where a name ends, only when rules cannot tell) -----------------------------
@@ -321,12 +294,11 @@ def _first_verb(toks: list[_Tok], start: int, run_start: int, run_end: int) -> i
 
 
 def warm_up(tagger: bool = True) -> None:
-    """Load the rule tables, the spaCy matcher and (optionally) the POS tagger now, e.g. in the
+    """Load the rule tables and (optionally) the POS tagger now, e.g. in the
     parent process before a fork-based pool starts, so that workers share them."""
     _tables()
     _openers()
     _gaz_prefixes()
-    _spacy()
     if tagger:
         _pos_tags("Cục Kiểm tra văn bản quy phạm pháp luật")
 
@@ -1030,17 +1002,6 @@ def _may_open(text: str, pos: int, limit: int) -> bool:
     return bool(c and i + c[0] < len(toks) and toks[i + c[0]].text == "(")
 
 
-def _spans_to_sdoc(sdoc: Any, ms: list[_M]) -> None:
-    """Keep the mentions on the window's spaCy Doc (`sdoc.spans["agencies"]`)."""
-    if sdoc is None:
-        return
-    try:
-        from spacy.tokens import Span
-        sdoc.spans["agencies"] = [Span(sdoc, m.start, m.end, label=m.kind) for m in ms]
-    except Exception:
-        pass
-
-
 def parse_agency_list(text: str, pos: int, limit: int) -> tuple[list[AgencyMention], int]:
     """Parse the agency list that starts at `pos` (after "Giao", "Đề nghị", an item marker, or
     "phối hợp với"); returns its mentions and the offset where the task begins (the verb or cue
@@ -1114,7 +1075,7 @@ def _parse_window(text: str, pos: int, end: int) -> tuple[list[AgencyMention], i
     i = 0
     if toks[0].key == "cho" and len(toks) > 1:
         i = 1
-    sdoc, gaz = _gazetteer_matches(toks)
+    gaz = _gazetteer_matches(toks)
     p = _Parser(text, toks, gaz, localities=True)
     found = p.mention(i)
     if not found:
@@ -1154,7 +1115,6 @@ def _parse_window(text: str, pos: int, end: int) -> tuple[list[AgencyMention], i
             break
         ms.extend(nxt[0])
         i = nxt[1]
-    _spans_to_sdoc(sdoc, ms)
     mentions = _share_heads([p.finish(m) for m in ms])
     while i < len(toks) and toks[i].text == ",":
         i += 1
@@ -1190,7 +1150,7 @@ def find_agencies(text: str, start: int, end: int) -> list[AgencyMention]:
     toks = _tokenize(text, start, end)
     if not toks:
         return []
-    sdoc, gaz = _gazetteer_matches(toks)
+    gaz = _gazetteer_matches(toks)
     p = _Parser(text, toks, gaz, localities=False)
     out: list[_M] = []
     i = 0
@@ -1208,7 +1168,6 @@ def find_agencies(text: str, start: int, end: int) -> list[AgencyMention]:
             i = r[1]
         else:
             i += 1
-    _spans_to_sdoc(sdoc, out)
     return [p.finish(m) for m in out]
 
 
@@ -1223,7 +1182,7 @@ def canonical_name(raw: str, whole: bool = False) -> str:
     toks = _tokenize(raw, 0, len(raw))
     if not toks:
         return ""
-    _, gaz = _gazetteer_matches(toks)
+    gaz = _gazetteer_matches(toks)
     p = _Parser(raw, toks, gaz, localities=True)
     r = p.mention(0)
     if r and len(r[0]) == 1:
