@@ -3,6 +3,7 @@
 - jsonl / csv: one file per table (DIR/<table>.jsonl or .csv), every column; lists are JSON
   arrays (in CSV cells too), dates ISO, nulls empty in CSV and null in JSON. Rows are streamed,
   so a large output never sits in memory, and each file appears complete or not at all.
+- spacy: the documents as spaCy Docs with the findings as span groups (pipeline/spacy_docs.py).
 - tracker: one CSV row per assignment with the source document, agencies joined with "; ",
   the deadline and a status as of a date (TRACKER_COLUMNS; documented in docs/queries.md).
 """
@@ -143,10 +144,11 @@ def export_tables(data: str, fmt: str, out: str | os.PathLike, names: list[str] 
 
 @click.command("export")
 @data_option
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "tracker"]), required=True,
-              help="jsonl or csv: one file per table in --out; tracker: one CSV row per assignment")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "tracker", "spacy"]), required=True,
+              help="jsonl or csv: one file per table in --out; tracker: one CSV row per assignment; "
+                   "spacy: DocBin files of the documents with their findings as span groups")
 @click.option("--out", "out", required=True, type=click.Path(),
-              help="folder for jsonl/csv; a .csv file or a folder (then tracker.csv) for tracker")
+              help="folder for jsonl/csv/spacy; a .csv file or a folder (then tracker.csv) for tracker")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="DATE",
               help="tracker: the date the status is computed for, YYYY-MM-DD (default: today)")
 @click.option("--table", "names", multiple=True, type=click.Choice(TABLE_NAMES),
@@ -158,16 +160,21 @@ def command(data: str, fmt: str, out: str, as_of, names, bom: bool) -> None:
     \b
       vanban export --format csv --out export/
       vanban export --format tracker --as-of 2025-07-01 --out tracker.csv
+      vanban export --format spacy --out spacy/
 
     Lists become JSON arrays (also inside CSV cells), dates ISO. The tracker's columns and its
     status values are listed in docs/queries.md.
     """
     if fmt != "tracker" and as_of is not None:
         raise click.UsageError("--as-of is only used with --format tracker")
-    if fmt == "tracker" and names:
+    if fmt in ("tracker", "spacy") and names:
         raise click.UsageError("--table is only used with --format jsonl or csv")
     with reported_errors():
-        if fmt == "tracker":
+        if fmt == "spacy":
+            from .spacy_docs import export_spacy
+            files, count = export_spacy(data, out)
+            click.echo(f"vanban: {count} documents as spaCy Docs -> {len(files)} file(s) in {out}", err=True)
+        elif fmt == "tracker":
             day = as_of.date() if as_of else dt.date.today()
             path, count = export_tracker(data, out, day, bom)
             click.echo(f"vanban: {count} assignments (status as of {day.isoformat()}) -> {path}", err=True)
