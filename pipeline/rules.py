@@ -58,3 +58,73 @@ def scan_timeout(text: str | int) -> float:
     text (10 µs a character on top of the per-pattern guard)."""
     n = text if isinstance(text, int) else len(text)
     return REGEX_TIMEOUT + n * 1e-5
+
+
+def first_chars(pattern: str, ignore_case: bool = False) -> frozenset[str] | None:
+    """The characters a match of `pattern` can start with, or None when that cannot be told
+    (a class such as \\w, a negated set, a pattern that can match the empty string, syntax the
+    standard parser does not know). Zero-width assertions are skipped (a superset is safe)."""
+    import re._constants as C
+    import re._parser as P
+
+    def seq(items) -> tuple[set[str] | None, bool]:
+        out: set[str] = set()
+        for op, av in items:
+            chars, nullable = item(op, av)
+            if chars is None:
+                return None, False
+            out |= chars
+            if not nullable:
+                return out, False
+        return out, True
+
+    def item(op, av) -> tuple[set[str] | None, bool]:
+        if op is C.LITERAL:
+            return {chr(av)}, False
+        if op is C.IN:
+            chars: set[str] = set()
+            for kind, v in av:
+                if kind is C.LITERAL:
+                    chars.add(chr(v))
+                elif kind is C.RANGE and v[1] - v[0] < 64:
+                    chars.update(chr(c) for c in range(v[0], v[1] + 1))
+                else:
+                    return None, False
+            return chars, False
+        if op is C.SUBPATTERN:
+            return (None, False) if av[1] or av[2] else seq(av[3])
+        if op is C.BRANCH:
+            chars, nullable = set(), False
+            for branch in av[1]:
+                c, n = seq(branch)
+                if c is None:
+                    return None, False
+                chars |= c
+                nullable |= n
+            return chars, nullable
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", None)):
+            c, n = seq(av[2])
+            return c, n or av[0] == 0
+        if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+            return set(), True
+        return None, False
+
+    try:
+        chars, nullable = seq(P.parse(pattern))
+    except Exception:  # syntax of the regex module only (\p{L}, …): no guard
+        return None
+    if chars is None or nullable or not chars:
+        return None
+    if ignore_case:
+        chars = {v for c in chars for v in (c, c.lower(), c.upper()) if len(v) == 1}
+    return frozenset(chars)
+
+
+def with_first_char_guard(pattern: str, ignore_case: bool = False, max_chars: int = 16) -> str:
+    """`pattern` behind a lookahead for its possible first characters, when they are few: a scan
+    over a whole document (finditer) then skips the other positions quickly instead of trying
+    every alternative at each of them (three times faster for the assignment cues)."""
+    chars = first_chars(pattern, ignore_case)
+    if not chars or len(chars) > max_chars:
+        return pattern
+    return "(?=[" + "".join(regex.escape(c) for c in sorted(chars)) + "])" + pattern

@@ -66,7 +66,7 @@ def _rules() -> _Rules:
     labels.sort(key=len, reverse=True)
     label_alt = "|".join(regex.escape(x) for x in labels)
     return _Rules(
-        cue=regex.compile(rf"(?:{'|'.join(groups)})\s+"),
+        cue=regex.compile(rules.with_first_char_guard(rf"(?:{'|'.join(groups)})\s+")),
         cue_modes=modes,
         filler=regex.compile(data["cue_fillers"]),
         connectors=[regex.compile(p) for p in data["connectors"]],
