@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import re
 from dataclasses import dataclass, field
 
 import regex
@@ -33,6 +34,7 @@ FIELD_KINDS = ("lead", "co", "deadline", "task", "other")
 @dataclass(frozen=True)
 class _Rules:
     cue: regex.Pattern            # cue at a clause start; group names = modes
+    cue_scan: re.Pattern | regex.Pattern  # the same for a scan of the whole text (rules.scanner)
     cue_modes: dict[str, str]
     filler: regex.Pattern
     connectors: list[regex.Pattern]
@@ -66,7 +68,8 @@ def _rules() -> _Rules:
     labels.sort(key=len, reverse=True)
     label_alt = "|".join(regex.escape(x) for x in labels)
     return _Rules(
-        cue=regex.compile(rules.with_first_char_guard(rf"(?:{'|'.join(groups)})\s+")),
+        cue=regex.compile(rf"(?:{'|'.join(groups)})\s+"),
+        cue_scan=rules.scanner(rf"(?:{'|'.join(groups)})\s+"),
         cue_modes=modes,
         filler=regex.compile(data["cue_fillers"]),
         connectors=[regex.compile(p) for p in data["connectors"]],
@@ -321,7 +324,7 @@ class _Extractor:
         self._clauses: dict[tuple[int, int, bool], Clause | None] = {}
         # sentence starts and cue words of the whole text, found once (items look them up)
         self.sentence_starts = [m.end() for m in _CLAUSE_START_RE.finditer(self.text)]
-        self.cue_starts = [m.start() for m in _rules().cue.finditer(self.text)]
+        self.cue_starts = [m.start() for m in rules.scan(_rules().cue_scan, self.text)]
 
     def clause_starts(self, start: int, end: int) -> list[int]:
         """`start` and the sentence starts inside (start, end)."""

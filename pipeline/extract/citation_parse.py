@@ -478,7 +478,7 @@ def find_raw(text: str, own_number: str | None = None, own_span: tuple[int, int]
         low, scanner = text, cr.anchor
     else:
         scanner = cr.anchor_lower
-    for am in scanner.finditer(low, timeout=rules.scan_timeout(low)):
+    for am in rules.scan(scanner, low):
         tstart, tend = am.span()
         if tstart < shadow_end:
             continue

@@ -6,6 +6,7 @@ style, so a new way of writing a number or a date is a change to the YAML, not t
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import regex
@@ -110,7 +111,7 @@ class Template:
 @dataclass(frozen=True)
 class CitationRules:
     anchor: regex.Pattern               # every type word, case-insensitive
-    anchor_lower: regex.Pattern         # the same, case-sensitive, for lower-cased text
+    anchor_lower: re.Pattern | regex.Pattern  # the same, case-sensitive, for lower-cased text (rules.scanner)
     type_of: dict[str, str]             # fold(type word) -> cited_type
     templates: tuple[Template, ...]
     number: regex.Pattern
@@ -218,7 +219,7 @@ def citation_rules() -> CitationRules:
         r"(?<![\p{L}\p{N}])(?i:" + phrase_union(type_words) + r"|(?:" + abbrev + r")(?=[ \t]+số))(?![\p{L}\p{N}])",
         _FLAGS)
     # the same words for a scan over the lower-cased text (much faster than a case-insensitive scan)
-    anchor_lower = regex.compile(r"\b(?:" + phrase_union(type_words) + r"|(?:" + abbrev + r")(?=[ \t]+số))\b", _FLAGS)
+    anchor_lower = rules.scanner(r"\b(?:" + phrase_union(type_words) + r"|(?:" + abbrev + r")(?=[ \t]+số))\b")
 
     templates = []
     for t in cfg["templates"]:
