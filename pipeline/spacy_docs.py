@@ -147,9 +147,8 @@ def export_spacy(data: str, out: str | os.PathLike, docs_per_file: int = DOCS_PE
     def flush() -> None:
         nonlocal batch
         path = out / f"docs-{len(files):05d}.spacy"
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_bytes(batch.to_bytes())
-        os.replace(tmp, path)
+        data = batch.to_bytes()
+        tables.write_atomic(path, lambda fh: fh.write(data), encoding=None)
         files.append(path)
         batch = DocBin(store_user_data=True)
 

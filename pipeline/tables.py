@@ -185,16 +185,17 @@ def cell(v) -> str:
     return str(v)
 
 
-def write_atomic(path: str | os.PathLike, write, encoding: str = "utf-8") -> None:
+def write_atomic(path: str | os.PathLike, write, encoding: str | None = "utf-8") -> None:
     """Call `write(fh)` on a temporary file next to `path`, then move it over `path`: a failed
-    or interrupted export never leaves a half-written file under the final name."""
+    or interrupted write never leaves a half-written file under the final name.
+    `encoding=None`: `fh` is a binary file."""
     import tempfile
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as fh:
+        with (os.fdopen(fd, "wb") if encoding is None else os.fdopen(fd, "w", encoding=encoding, newline="")) as fh:
             write(fh)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
