@@ -95,7 +95,12 @@ class _Phrases:
             return None
         for keys, payload in cands:
             k = len(keys)
-            if i + k <= n and all(toks[i + x].key == keys[x] for x in range(1, k)):
+            if i + k > n:
+                continue
+            x = 1  # a plain loop: most phrases are one or two words, a generator costs more
+            while x < k and toks[i + x].key == keys[x]:
+                x += 1
+            if x == k:
                 return k, payload
         return None
 
