@@ -432,6 +432,8 @@ def normalize(text: str, hard_wrapped: bool | None = None) -> str:
     lines = [_clean_line(line) for line in text.split("\n")]
     lines = remove_artefacts(lines)
     lines = cut_website(lines)
+    if any(line in ("STT", "TT", "Stt") for line in lines):
+        lines = cell_tables.rebuild_fragments(lines)
     if hard_wrapped is not False:
         width = wrap_width(lines)
         if width is not None or hard_wrapped:
