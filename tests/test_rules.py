@@ -1,10 +1,10 @@
 """pipeline/rules.py: the scanners (standard engine + first-character guard) of whole-document scans."""
 from __future__ import annotations
 
+import re
+
 import pytest
 import regex
-
-import re
 
 from pipeline.extract.assignments import _rules as assignment_rules
 from pipeline.extract.citation_rules import citation_rules

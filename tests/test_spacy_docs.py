@@ -11,7 +11,7 @@ from spacy.vocab import Vocab
 from pipeline.cli import main
 from pipeline.spacy_docs import agency_offsets, export_spacy, make_doc
 
-from .fixtures_tables import data_dir, dataset_dir, tables_dir  # noqa: F401  (fixtures)
+from .fixtures_tables import data_dir, dataset_dir, tables_dir  # noqa: F401, F811  (fixtures)
 
 
 def load(files):
@@ -72,12 +72,9 @@ def test_cli_and_dataset_folders(dataset_dir, tmp_path):
     r = CliRunner().invoke(main, ["export", "--data", str(dataset_dir), "--format", "spacy", "--out", str(out)])
     assert r.exit_code == 0, r.output
     assert "spaCy Docs" in r.output
-    assert len(load(sorted(out.glob("docs-*.spacy")))) == len(frame_docs(dataset_dir))
+    assert len(load(sorted(out.glob("docs-*.spacy")))) == len(pd.read_parquet(dataset_dir / "documents.parquet"))
     assert not list(out.glob(".*.tmp"))
     r = CliRunner().invoke(main, ["export", "--data", str(dataset_dir), "--format", "spacy", "--out", str(out),
                                   "--table", "citations"])
     assert r.exit_code == 2
 
-
-def frame_docs(dataset_dir) -> pd.DataFrame:
-    return pd.read_parquet(dataset_dir / "documents.parquet")
