@@ -22,19 +22,17 @@ _ROW_LABEL_RE = regex.compile(r"^(?P<label>[IVXLC]{1,6}|[A-Z]|\d{1,3}(?:\.\d{1,3
 _MAX_HEADER_WORDS = 8
 
 
-@functools.lru_cache(maxsize=1)
-def _labels() -> tuple[frozenset[str], tuple[str, ...]]:
-    """Folded header labels: those naming the lead agency, and every field label."""
-    fields = rules.load("assignments.yaml")["fields"]
-    lead = frozenset(fold(x) for x in fields["lead"])
-    every = tuple(sorted({fold(x) for kind in fields.values() for x in kind}, key=len, reverse=True))
-    return lead, every
+@functools.lru_cache(maxsize=None)
+def _labels(kind: str) -> frozenset[str]:
+    """Folded field labels of one kind of rules/assignments.yaml (lead, co, deadline, …)."""
+    return frozenset(fold(x) for x in rules.load("assignments.yaml")["fields"][kind])
 
 
-def _is_lead_header(cell: str) -> bool:
-    lead, _ = _labels()
+def _is_header(cell: str, kind: str) -> bool:
+    """Whether a header cell names a column of that kind ("Cơ quan chủ trì thực hiện" is lead)."""
+    labels = _labels(kind)
     key = fold(cell)
-    return key in lead or any(key.startswith(x + " ") for x in lead)
+    return key in labels or any(key.startswith(x + " ") for x in labels)
 
 
 def _paragraphs(lines: list[str], start: int) -> list[int]:
@@ -103,7 +101,7 @@ def _read_table(lines: list[str], start: int) -> tuple[list[list[str]], int] | N
             break
         header.append(cell)
         k += 1
-    if len(header) < 2 or not any(_is_lead_header(h) for h in header):
+    if len(header) < 2 or not any(_is_header(h, "lead") for h in header):
         return None
     ncols = len(header)
     rows: list[list[str]] = []
@@ -258,21 +256,11 @@ def _cells(segments: list[list[str]], header: list[str], fr: _FragmentRules) -> 
             col = min(j + 1, len(cells) - 1)
     texts = [" ".join(c) for c in cells]
     columns = list(range(len(texts)))
-    time_col = next((c for c in range(ncols - 1, 0, -1) if _is_time_header(header[c])), None)
+    time_col = next((c for c in range(ncols - 1, 0, -1) if _is_header(header[c], "deadline")), None)
     if (time_col is not None and 1 < len(texts) < ncols and columns[-1] < time_col
             and fr.time_cell.match(texts[-1])):
         columns[-1] = time_col
     return [(header[c], t) for c, t in zip(columns, texts)]
-
-
-def _is_time_header(cell: str) -> bool:
-    key = fold(cell)
-    return key in _time_labels() or any(key.startswith(x + " ") for x in _time_labels())
-
-
-@functools.lru_cache(maxsize=1)
-def _time_labels() -> frozenset[str]:
-    return frozenset(fold(x) for x in rules.load("assignments.yaml")["fields"]["deadline"])
 
 
 def _row_label(line: str) -> str | None:
@@ -311,7 +299,7 @@ def _fragment_header(lines: list[str], start: int, prev_label: str | None = None
         k += 1
     if not wrapped or len(cells) < 3 or any(len(c.split()) > _MAX_HEADER_WORDS for c in cells):
         return None
-    if not any(_is_lead_header(c) for c in cells):
+    if not any(_is_header(c, "lead") for c in cells):
         return None
     return cells, k
 

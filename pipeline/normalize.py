@@ -432,13 +432,15 @@ def normalize(text: str, hard_wrapped: bool | None = None) -> str:
     lines = [_clean_line(line) for line in text.split("\n")]
     lines = remove_artefacts(lines)
     lines = cut_website(lines)
-    if any(line in ("STT", "TT", "Stt") for line in lines):
+    # task tables open with an "STT"/"TT" line; joining wrapped lines never makes one
+    has_table = any(line in ("STT", "TT", "Stt") for line in lines)
+    if has_table:
         lines = cell_tables.rebuild_fragments(lines)
     if hard_wrapped is not False:
         width = wrap_width(lines)
         if width is not None or hard_wrapped:
             lines = unwrap(lines, width or 80)
-    if any(line in ("STT", "TT", "Stt") for line in lines):
+    if has_table:
         lines = cell_tables.rebuild(lines)
     # collapse runs of blank lines, trim blank lines at both ends
     out: list[str] = []

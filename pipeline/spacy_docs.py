@@ -25,12 +25,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import regex
-
 from . import tables
+from .extract.agencies import TOKEN_RE  # the syllable tokens the agency grammar reads
 
 DOCS_PER_FILE = 1000
-_TOKEN_RE = regex.compile(r"\w+(?:[&\-]\w+)*|[^\w\s]")
 # (table, columns read) for the span layers; text columns are left out (memory)
 _SPAN_COLUMNS = {
     "citations": ["doc_id", "start", "end", "cited_type"],
@@ -40,17 +38,12 @@ _SPAN_COLUMNS = {
 }
 
 
-def _vocab():
-    from spacy.vocab import Vocab
-    return Vocab()
-
-
 def make_doc(vocab, text: str):
     """A spaCy Doc of `text` whose characters are exactly `text` (syllable and punctuation tokens)."""
     from spacy.tokens import Doc
     from spacy.util import get_words_and_spaces
 
-    words, spaces = get_words_and_spaces(_TOKEN_RE.findall(text), text)
+    words, spaces = get_words_and_spaces(TOKEN_RE.findall(text), text)
     return Doc(vocab, words=words, spaces=spaces)
 
 
@@ -126,7 +119,9 @@ def iter_docs(data: str) -> Iterator[Any]:
     """One annotated spaCy Doc per row of the documents table, in its order."""
     tables.check_data(data)
     layers = {t: _by_doc(data, t) for t in _SPAN_COLUMNS}
-    vocab = _vocab()
+    from spacy.vocab import Vocab
+
+    vocab = Vocab()
     for row in tables.iter_rows(data, "documents"):
         doc = make_doc(vocab, row.get("text") or "")
         yield annotate(doc, row, {t: layers[t].get(row["doc_id"], []) for t in layers})

@@ -32,6 +32,7 @@ __all__ = ["parse_agency_list", "find_agencies", "canonical_name", "current_name
 # --- tokens -----------------------------------------------------------------------------------
 
 _TOKEN_RE = regex.compile(r"\w+(?:[&\-]\w+)*|[^\w\s]")
+TOKEN_RE = _TOKEN_RE  # syllables and punctuation; the spaCy export tokenizes the same way
 _PUNCT = frozenset(",;:.()[]\"'“”‘’!?…/")
 
 
